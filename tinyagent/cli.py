@@ -1,0 +1,146 @@
+"""Command line: validate, run and score plans.
+
+    python -m tinyagent check-plan plan.txt            # validate; prints every issue
+    python -m tinyagent run-plan plan.txt --workspace outputs/sandbox
+    python -m tinyagent score --gold gold.jsonl --pred pred.jsonl [--strict] [--out summary.json]
+
+Exit status: 0 success, 1 the plan/score ran but something failed, 2 bad input (named on stderr).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from tinyagent.plan import PlanError, check_plan, load_plan
+from tinyagent.tools import ASSISTANT_TOOLS
+
+
+class CliError(Exception):
+    """Bad input: the message is printed as is and the exit status is 2."""
+
+
+def _read_text(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise CliError(f"cannot read {path}: {e}") from None
+
+
+def read_plan_jsonl(path: str) -> dict[str, str]:
+    """`{"id": ..., "plan": "..."}` per line -> {id: plan text}; CliError naming the bad line."""
+    plans: dict[str, str] = {}
+    for n, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise CliError(f"{path}:{n}: not valid JSON ({e.msg})") from None
+        if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("plan"), str):
+            raise CliError(f'{path}:{n}: expected {{"id": ..., "plan": "<plan text>"}}')
+        key = str(record["id"])
+        if key in plans:
+            raise CliError(f"{path}:{n}: duplicate id {key!r}")
+        plans[key] = record["plan"]
+    return plans
+
+
+def cmd_check_plan(args: argparse.Namespace) -> int:
+    issues = check_plan(_read_text(args.file), None if args.no_catalog else ASSISTANT_TOOLS)
+    for issue in issues:
+        print(issue)
+    print("OK" if not issues else f"{len(issues)} issue(s)")
+    return 0 if not issues else 1
+
+
+def cmd_run_plan(args: argparse.Namespace) -> int:
+    from tinyagent.execute import execute_plan
+    from tinyagent.tools.select import get_backend
+
+    try:
+        plan = load_plan(_read_text(args.file), ASSISTANT_TOOLS)
+    except PlanError as e:
+        raise CliError("invalid plan:\n" + "\n".join(f"  {i}" for i in e.issues)) from None
+    kwargs = {"root": Path(args.workspace)} if args.backend == "sandbox" else {}
+    backend = get_backend(args.backend, **kwargs)
+    report = execute_plan(plan, backend, timeout=args.timeout)
+    if args.json:
+        print(report.to_json())
+        return 0 if report.ok else 1
+    for r in report.results:
+        detail = r.result if r.status == "done" else r.error
+        print(f"{r.idx}. {r.tool} [{r.status}] {detail}")
+    print(f"wall {report.wall_time:.3f}s, critical path {list(report.critical_path)} "
+          f"{report.critical_path_time:.3f}s, {report.counts}")
+    return 0 if report.ok else 1
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from tinyagent.metrics import score_many
+
+    gold, pred = read_plan_jsonl(args.gold), read_plan_jsonl(args.pred)
+    if not gold:
+        raise CliError(f"{args.gold}: no records")
+    extra = sorted(set(pred) - set(gold))
+    if extra:
+        print(f"warning: {len(extra)} prediction id(s) not in gold are ignored, e.g. {extra[:3]}", file=sys.stderr)
+    ids = list(gold)
+    summary = score_many([pred.get(i) for i in ids], [gold[i] for i in ids], strict=args.strict,
+                         catalog=ASSISTANT_TOOLS)
+    summary["missing_predictions"] = sum(i not in pred for i in ids)
+    _print_summary(summary)
+    if args.out:
+        _write_json_atomic(Path(args.out), summary)
+    return 0
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    lo, hi = summary["ci95"]
+    print(f"success {summary['successes']}/{summary['n']} = {summary['success_rate']:.2%} "
+          f"(95% CI {lo:.2%}-{hi:.2%}){' [strict]' if summary['strict'] else ''}")
+    for category, count in summary["errors"].items():
+        print(f"  {category:<20} {count}")
+
+
+def _write_json_atomic(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    tmp.replace(path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tinyagent", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check-plan", help="validate a plan file ('-' for stdin)")
+    check.add_argument("file")
+    check.add_argument("--no-catalog", action="store_true", help="check structure only, any tool names")
+    check.set_defaults(func=cmd_check_plan)
+    run = sub.add_parser("run-plan", help="execute a plan file on a tool backend")
+    run.add_argument("file")
+    run.add_argument("--backend", default="sandbox", choices=["sandbox", "macos", "auto"])
+    run.add_argument("--workspace", default="outputs/sandbox", help="sandbox workspace folder")
+    run.add_argument("--timeout", type=float, default=30.0, help="seconds per tool call")
+    run.add_argument("--json", action="store_true", help="print the full execution report as JSON")
+    run.set_defaults(func=cmd_run_plan)
+    score = sub.add_parser("score", help="DAG success rate of predicted plans against gold plans")
+    score.add_argument("--gold", required=True, help='JSONL of {"id", "plan"}')
+    score.add_argument("--pred", required=True, help='JSONL of {"id", "plan"}; missing ids count as failures')
+    score.add_argument("--strict", action="store_true", help="also compare normalised arguments")
+    score.add_argument("--out", help="write the summary JSON here")
+    score.set_defaults(func=cmd_score)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2

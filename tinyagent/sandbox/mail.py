@@ -1,0 +1,162 @@
+"""Email as RFC 5322 .eml files built with the stdlib `email` package (EmailMessage).
+
+New mail, replies and forwards go to outbox/; replies and forwards act on the "current" message
+in inbox/ (the file named by inbox/.current, as if the user were reading it). Header values cannot
+hold line breaks (that would be header injection), so CR/LF in a subject become spaces; bodies are
+kept verbatim. See `EML_POLICY` for how files are serialised.
+
+Example:
+    >>> from datetime import datetime
+    >>> msg = build_message(["sid.patel@example.com"], [], "Hi", "See you", [], datetime(2024, 5, 1, 9))
+    >>> msg["To"], msg["Subject"], msg.get_content()
+    ('sid.patel@example.com', 'Hi', 'See you\\n')
+"""
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+from tinyagent.sandbox.workspace import atomic_write_bytes, oldest_first, unique_stem
+from tinyagent.tools.backend import ToolError
+
+log = logging.getLogger(__name__)
+
+OWNER = Address("Alex Morgan", addr_spec="alex.morgan@example.com")  # the sandbox's user
+CURRENT_POINTER = ".current"  # inbox/.current holds the file name of the message being read
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+# How .eml files are written, chosen so the stdlib parser reads back exactly what was written:
+# - LF line ends, the local-file convention (the stdlib `mailbox` does the same): the parser keeps
+#   CRLF inside bodies, so CRLF on disk would alter every body read back;
+# - utf8=True (RFC 6532 UTF-8 headers): the RFC 2047 encoder drops the space between two adjacent
+#   encoded words ("✓ café" came back as "✓café");
+# - no folding below RFC 5322's hard limit of 998 characters: a folded header gains a leading space.
+EML_POLICY = policy.default.clone(utf8=True, max_line_length=998)
+
+
+def _header_text(value: str) -> str:
+    return _LINE_BREAKS.sub(" ", value).strip()
+
+
+def build_message(to: list[str], cc: list[str], subject: str, body: str, attachments: list[Path],
+                  when: datetime, *, sender: Address = OWNER) -> EmailMessage:
+    """A complete message: headers, plain-text body, one MIME part per attachment file."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    if to:
+        msg["To"] = ", ".join(to)
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    msg["Subject"] = _header_text(subject)
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = make_msgid(domain="tinyagent.sandbox")
+    msg.set_content(body)
+    for path in attachments:
+        attach_file(msg, path)
+    return msg
+
+
+def attach_file(msg: EmailMessage, path: Path) -> None:
+    """Attach the bytes of `path` with a MIME type guessed from its name."""
+    ctype, encoding = mimetypes.guess_type(path.name)
+    if ctype is None or encoding is not None:
+        ctype = "application/octet-stream"
+    maintype, subtype = ctype.split("/", 1)
+    msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+
+
+def _plain_body(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain",))
+    return part.get_content() if part is not None else ""
+
+
+def reply_message(original: EmailMessage, cc: list[str], body: str, attachments: list[Path],
+                  when: datetime) -> EmailMessage:
+    """Reply to the sender of `original`, threaded (In-Reply-To, References) and quoted."""
+    subject = str(original.get("Subject", ""))
+    if not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    to = str(original.get("Reply-To") or original.get("From", ""))
+    quoted = "\n".join(f"> {line}" for line in _plain_body(original).splitlines())
+    text = f"{body}\n\nOn {original.get('Date', '')}, {original.get('From', '')} wrote:\n{quoted}\n"
+    msg = build_message([to], cc, subject, text, attachments, when)
+    if original.get("Message-ID"):
+        msg["In-Reply-To"] = original["Message-ID"]
+        msg["References"] = " ".join(filter(None, [original.get("References"), original["Message-ID"]]))
+    return msg
+
+
+def forward_message(original: EmailMessage, to: list[str], cc: list[str], body: str,
+                    attachments: list[Path], when: datetime) -> EmailMessage:
+    """Forward `original` inline (Gmail style), keeping its attachments, plus `attachments`."""
+    subject = str(original.get("Subject", ""))
+    if not subject.lower().startswith(("fwd:", "fw:")):
+        subject = f"Fwd: {subject}"
+    header = "\n".join(f"{k}: {original.get(k, '')}" for k in ("From", "Date", "Subject", "To"))
+    text = f"{body}\n\n---------- Forwarded message ---------\n{header}\n\n{_plain_body(original)}"
+    msg = build_message(to, cc, subject, text, attachments, when)
+    for part in original.iter_attachments():
+        msg.add_attachment(part.get_payload(decode=True), maintype=part.get_content_maintype(),  # bytes, also for text/*
+                           subtype=part.get_content_subtype(), filename=part.get_filename())
+    return msg
+
+
+def write_eml(folder: Path, msg: EmailMessage, when: datetime, *, name: str | None = None) -> Path:
+    """Serialise with `EML_POLICY` and write atomically."""
+    path = folder / (name or f"{unique_stem(when)}.eml")
+    atomic_write_bytes(path, msg.as_bytes(policy=EML_POLICY))
+    log.info("mail %r written to %s", msg["Subject"], path)
+    return path
+
+
+def read_eml(path: Path) -> EmailMessage:
+    """Parse an .eml file into an EmailMessage (modern policy: str headers, get_content)."""
+    with open(path, "rb") as fh:
+        return BytesParser(policy=policy.default).parse(fh)
+
+
+def current_email(inbox: Path) -> EmailMessage:
+    """The message the user is reading; ToolError if there is none."""
+    pointer = inbox / CURRENT_POINTER
+    name = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
+    path = inbox / name
+    if not name or "/" in name or not path.is_file():
+        raise ToolError("no email is open: the inbox has no current message to reply to or forward")
+    return read_eml(path)
+
+
+def set_current_email(inbox: Path, eml_name: str) -> None:
+    """Mark inbox/`eml_name` as the message being read."""
+    if not (inbox / eml_name).is_file() or "/" in eml_name:
+        raise ToolError(f"no message {eml_name!r} in the inbox")
+    atomic_write_bytes(inbox / CURRENT_POINTER, eml_name.encode("utf-8"))
+
+
+def read_outbox(folder: Path) -> list[dict[str, Any]]:
+    """Every message in `folder` as plain data (headers and attachment names)."""
+    out = []
+    for path in oldest_first(folder.glob("*.eml")):
+        msg = read_eml(path)
+        out.append({"to": str(msg.get("To", "")), "cc": str(msg.get("Cc", "")),
+                    "subject": str(msg.get("Subject", "")), "date": str(msg.get("Date", "")),
+                    "attachments": [p.get_filename() for p in msg.iter_attachments()],
+                    "path": str(path)})
+    return out
+
+
+def seed_inbox(inbox: Path, sender: Address, attachments: list[Path], when: datetime) -> Path:
+    """Put one received message (with `attachments`) in `inbox` and make it the current one."""
+    body = ("Hi Alex,\n\nAttached is the draft of the quarterly report. Could you review the numbers "
+            "before Friday and loop in anyone who should see it?\n\nThanks,\n" + sender.display_name)
+    msg = build_message([str(OWNER)], [], "Quarterly report draft", body, attachments, when, sender=sender)
+    path = write_eml(inbox, msg, when, name="0001-quarterly-report.eml")
+    set_current_email(inbox, path.name)
+    return path

@@ -1,0 +1,32 @@
+"""Pick a tool backend by name: the real macOS apps, or the sandbox that works anywhere.
+
+Example:
+    >>> get_backend("macos").name
+    'macos'
+    >>> get_backend("siri")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown backend 'siri'; choose one of auto, macos, sandbox
+"""
+from __future__ import annotations
+
+import platform
+from typing import Any
+
+from tinyagent.tools.backend import ToolBackend
+
+BACKENDS = ("auto", "macos", "sandbox")  # auto: macos on Darwin, sandbox elsewhere
+
+
+def get_backend(name: str = "auto", **kwargs: Any) -> ToolBackend:
+    """Build the backend `name` with `kwargs` (e.g. `root=` for the sandbox)."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    if name == "auto":
+        name = "macos" if platform.system() == "Darwin" else "sandbox"
+    # Imported lazily: each backend pulls in only its own dependencies.
+    if name == "macos":
+        from tinyagent.macos import MacOSBackend
+        return MacOSBackend(**kwargs)
+    from tinyagent.sandbox import SandboxBackend
+    return SandboxBackend(**kwargs)
