@@ -12,15 +12,14 @@ Run (from the repository root, about 15 s):
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from tinyagent.atomic import write_json_atomic
 from tinyagent.execute import execute_plan, longest_path
 from tinyagent.plan import Plan, Task
 from tinyagent.tools.backend import ToolBackend
@@ -77,18 +76,6 @@ def measure(label: str, shape: list, scale: float, repeats: int, max_workers: in
             "wall_s": round(wall, 4), "wall_runs_s": [round(w, 4) for w in walls],
             "overhead_pct": round(100 * (wall - ideal) / ideal, 2),
             "speedup_vs_sequential": round(sum(sleeps.values()) / wall, 2)}
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def main() -> None:

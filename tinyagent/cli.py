@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from tinyagent.atomic import write_json_atomic
 from tinyagent.plan import PlanError, check_plan, load_plan
 from tinyagent.tools import ASSISTANT_TOOLS
 
@@ -95,7 +96,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     summary["missing_predictions"] = sum(i not in pred for i in ids)
     _print_summary(summary)
     if args.out:
-        _write_json_atomic(Path(args.out), summary)
+        write_json_atomic(args.out, summary)
     return 0
 
 
@@ -105,13 +106,6 @@ def _print_summary(summary: dict[str, Any]) -> None:
           f"(95% CI {lo:.2%}-{hi:.2%}){' [strict]' if summary['strict'] else ''}")
     for category, count in summary["errors"].items():
         print(f"  {category:<20} {count}")
-
-
-def _write_json_atomic(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    tmp.replace(path)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from tinyagent.atomic import atomic_open
 from tinyagent.plan.types import Plan
 
 log = logging.getLogger(__name__)
@@ -159,42 +158,12 @@ def write_jsonl_atomic(path: str | Path, records: Iterable[Record]) -> int:
 
     Returns the number of records written. A crash leaves either the old file or the new one.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     n = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
-                n += 1
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path) as fh:
+        for rec in records:
+            fh.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
+            n += 1
     return n
-
-
-def write_json_atomic(path: str | Path, obj: Any) -> Path:
-    """Write `obj` as indented JSON atomically (metrics, manifests)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, ensure_ascii=False, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def record_from_plan(rec_id: str, query: str, plan: Plan, plan_text: str, **kwargs: Any) -> Record:

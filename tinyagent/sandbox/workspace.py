@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tinyagent.tools.assistant import DATE_FORMAT
+from tinyagent.atomic import create_bytes_atomic, write_bytes_atomic
 from tinyagent.tools.backend import ToolError
 
 MAX_NAME_BYTES = 200  # file systems cap names at 255 bytes; leave room for suffixes like ".md"
@@ -127,34 +127,11 @@ def oldest_first(paths) -> list[Path]:
     return sorted(paths, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
-def _write_tmp(path: Path, data: bytes) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return Path(tmp)
-
-
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write `data` to `path` via a temporary file in the same folder and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(_write_tmp(path, data), path)
-    return path
+    return write_bytes_atomic(path, data)
 
 
 def atomic_create_bytes(path: Path, data: bytes) -> bool:
     """Like `atomic_write_bytes` but never replaces an existing file; False if `path` exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _write_tmp(path, data)
-    try:
-        os.link(tmp, path)  # atomic, fails if the target exists (no check-then-write race)
-    except FileExistsError:
-        return False
-    finally:
-        os.unlink(tmp)
-    return True
+    return create_bytes_atomic(path, data)

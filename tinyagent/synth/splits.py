@@ -18,7 +18,8 @@ import random
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from tinyagent.data.records import Record, normalize_query, write_json_atomic, write_jsonl_atomic
+from tinyagent.atomic import write_json_atomic
+from tinyagent.data.records import Record, normalize_query, write_jsonl_atomic
 
 log = logging.getLogger(__name__)
 

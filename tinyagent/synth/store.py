@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tinyagent.data.records import write_json_atomic
+from tinyagent.atomic import write_json_atomic
 
 log = logging.getLogger(__name__)
 

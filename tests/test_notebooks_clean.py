@@ -1,0 +1,30 @@
+"""Every notebook in notebooks/ is stored stripped and follows the series conventions.
+
+Usage: .venv/bin/python -m pytest tests/test_notebooks_clean.py -q
+"""
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "notebooks/ is empty"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_stripped_numbered_and_parameterised(path):
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), "name notebooks NN_name.ipynb"
+    cells = json.loads(path.read_text())["cells"]
+    code = [c for c in cells if c["cell_type"] == "code"]
+    dirty = [i for i, c in enumerate(code) if c.get("outputs") or c.get("execution_count")]
+    assert not dirty, f"code cells {dirty} have outputs: strip them before committing"
+    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1 and code.index(tagged[0]) == 1, "the second code cell must be tagged `parameters`"
+    for node in ast.parse("".join(tagged[0]["source"])).body:
+        assert isinstance(node, ast.Assign), "the parameters cell holds assignments only"
+        ast.literal_eval(node.value)  # literals only, so papermill can override them

@@ -1,0 +1,112 @@
+"""Planner prompt: the selected tools, the plan-language rules, examples, then date and question.
+
+`build_messages` returns OpenAI-style chat messages ``[system, user]``; each backend applies its own
+chat template. Static text (tool descriptions, rules, custom instructions) comes first and
+per-call text (examples, current date/time) last, so llama.cpp can reuse the KV cache of the
+shared prefix between queries. The date is read at call time (`now` overrides it), never at
+import time. Given the same inputs the output is identical, so training prompts (issue 6) and
+serving prompts match.
+
+Example:
+    >>> from datetime import datetime
+    >>> from tinyagent.tools import ASSISTANT_TOOLS
+    >>> msgs = build_messages(ASSISTANT_TOOLS.subset(["get_phone_number"]), "Call Sid",
+    ...                       now=datetime(2024, 5, 30, 9, 0))
+    >>> [m["role"] for m in msgs], msgs[1]["content"]
+    (['system', 'user'], 'Question: Call Sid')
+    >>> "1. get_phone_number(name: str) -> str" in msgs[0]["content"]
+    True
+    >>> msgs[0]["content"].splitlines()[-1]
+    'Current date and time: Thursday, 2024-05-30 09:00:00'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+from tinyagent.plan.types import END_OF_PLAN
+from tinyagent.tools.assistant import DATE_FORMAT
+from tinyagent.tools.catalog import ToolCatalog, ToolSpec
+
+INTRO = ("You are a planner for a personal assistant. Given a question, write a plan: the function calls "
+         "that answer it, numbered in order. You may use only these functions:")
+
+JOIN_DESCRIPTION = ("join() -> None\n   Collects the results of all previous calls. "
+                    "Always call it exactly once, as the last step of every plan.")
+
+RULES = (
+    "Rules:",
+    "- Write one call per line as `N. function(arguments)`, numbered 1, 2, 3, ... in order.",
+    "- Arguments are positional Python literals in the order of the signature: strings in double quotes, "
+    "integers, True/False, lists like [\"a\", \"b\"]. Never write `name=value`.",
+    "- Optional trailing arguments may be left out; pass \"\" or [] for an unknown value you must skip.",
+    "- To use the output of call N, write \"$N\" as an argument or inside a string or list (for example "
+    "[\"$1\", \"$2\"]). Only refer to earlier calls.",
+    "- Write a literal dollar sign as $$ (for example \"costs $$5\").",
+    "- Dates are written 'YYYY-MM-DD HH:MM:SS'.",
+    "- You may write a `Thought: ...` line before a call to reason about it.",
+    f"- Call only the functions listed above. End with `N. join()` immediately followed by {END_OF_PLAN}.",
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    """An in-context example: a question and its plan text (ending with join()<END_OF_PLAN>)."""
+
+    query: str  # the user's question
+    plan: str  # plan text exactly as the planner should write it
+
+
+def describe_tool(i: int, spec: ToolSpec) -> str:
+    """One numbered tool entry: signature, description and one line per argument.
+
+    >>> from tinyagent.tools import ASSISTANT_TOOLS
+    >>> print(describe_tool(1, ASSISTANT_TOOLS["get_email_address"]))
+    1. get_email_address(name: str) -> str
+       Look up a contact's email address by name.
+       - name (str): Full or partial name of the person, as the user said it.
+    """
+    lines = [f"{i}. {spec.signature()}", f"   {spec.description}"]
+    for p in spec.params:
+        extra = "" if p.required else ", optional"
+        if p.choices:
+            extra += ", one of " + "/".join(repr(c) for c in p.choices)
+        lines.append(f"   - {p.name} ({p.type}{extra}): {p.description}")
+    return "\n".join(lines)
+
+
+def system_prompt(tools: ToolCatalog, *, now: datetime | None = None, examples: Sequence[Example] = (),
+                  instructions: str = "") -> str:
+    """The system message text (see `build_messages`)."""
+    if not isinstance(tools, ToolCatalog):
+        raise TypeError(f"tools must be a ToolCatalog, got {type(tools).__name__}")
+    if len(tools) == 0:
+        raise ValueError("cannot build a planner prompt with no tools: the tool selection is empty "
+                         "(fall back to all enabled tools, or enable at least one app)")
+    entries = [describe_tool(i, s) for i, s in enumerate(tools, start=1)]
+    entries.append(f"{len(tools) + 1}. {JOIN_DESCRIPTION}")
+    parts = [INTRO, "\n".join(entries), "\n".join(RULES)]
+    if instructions.strip():
+        parts.append(instructions.strip())
+    if examples:
+        shown = [f"Question: {ex.query}\n{ex.plan.strip()}" for ex in examples]
+        parts.append("Examples:\n" + "\n###\n".join(shown) + "\n###")
+    when = now if now is not None else datetime.now()
+    parts.append(f"Current date and time: {when.strftime('%A')}, {when.strftime(DATE_FORMAT)}")
+    return "\n\n".join(parts)
+
+
+def build_messages(tools: ToolCatalog, query: str, *, now: datetime | None = None,
+                   examples: Sequence[Example] = (), instructions: str = "") -> list[dict[str, str]]:
+    """Chat messages [system, user] asking the planner for a plan for `query` using only `tools`.
+
+    `now` defaults to the time of this call. Raises ValueError for an empty catalog or query.
+    """
+    if not isinstance(query, str) or not query.strip():
+        raise ValueError(f"query must be a non-empty string, got {query!r}")
+    for ex in examples:
+        if not isinstance(ex, Example):
+            raise TypeError(f"examples must be Example objects, got {type(ex).__name__}")
+    system = system_prompt(tools, now=now, examples=examples, instructions=instructions)
+    return [{"role": "system", "content": system}, {"role": "user", "content": f"Question: {query.strip()}"}]
