@@ -5,13 +5,14 @@ distinct, validates a sample with the plan validator, writes the JSONL once (tim
 prints a table and writes JSON to outputs/benchmarks/synth.json. Target: 80K in < 2 minutes on
 2 cores.
 
-Usage: PYTHONPATH=. .venv/bin/python benchmarks/synth_bench.py [--n 80000] [--seed 0] [--out outputs/benchmarks/synth.json]
+Usage: .venv/bin/python benchmarks/synth_bench.py [--n 80000] [--seed 0] [--out outputs/benchmarks/synth.json]
 """
 from __future__ import annotations
 
 import argparse
 import os
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -52,6 +53,7 @@ def main() -> None:
         "validate_sample": args.validate, "validate_s": round(val_s, 2), "valid_in_sample": report["valid"],
         "write_jsonl_s": round(write_s, 2), "jsonl_mb": round(size_mb, 1), "target_80k_s": 120,
         "cpus": os.cpu_count(), "python": platform.python_version(), "machine": platform.machine(),
+        "command": " ".join(["python", *sys.argv]), "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     result["meets_target"] = result["projected_80k_s"] < 120
     rows = [("records", f"{args.n:,}"), ("distinct queries", f"{distinct:,}"),

@@ -3,6 +3,8 @@
     python -m tinyagent check-plan plan.txt            # validate; prints every issue
     python -m tinyagent run-plan plan.txt --workspace outputs/sandbox
     python -m tinyagent score --gold gold.jsonl --pred pred.jsonl [--strict] [--out summary.json]
+    python -m tinyagent eval --data data/generated/test.jsonl --backend llamacpp --limit 30 --out DIR
+    python -m tinyagent ask "Text Sid that I am late" [--yes] [--workspace outputs/sandbox]
 
 Exit status: 0 success, 1 the plan/score ran but something failed, 2 bad input (named on stderr).
 """
@@ -128,11 +130,40 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--strict", action="store_true", help="also compare normalised arguments")
     score.add_argument("--out", help="write the summary JSON here")
     score.set_defaults(func=cmd_score)
+    # eval and ask keep their options and logic in their own packages (imported lazily when run).
+    from tinyagent.agent import ask
+    from tinyagent.evaluate import command as eval_command
+    evaluate = sub.add_parser("eval", help="plan and score a dataset (resumable); see tinyagent.evaluate")
+    eval_command.add_arguments(evaluate)
+    evaluate.set_defaults(func=cmd_eval)
+    ask_cmd = sub.add_parser("ask", help="run the agent end to end on the sandbox")
+    ask.add_arguments(ask_cmd)
+    ask_cmd.set_defaults(func=cmd_ask)
     return parser
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from tinyagent.evaluate import command
+
+    try:
+        return command.run(args)
+    except (ValueError, FileNotFoundError) as e:  # DatasetError, ConfigMismatch, bad flags
+        raise CliError(str(e)) from None
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from tinyagent.agent import ask
+
+    try:
+        return ask.run(args)
+    except (ValueError, FileNotFoundError) as e:
+        raise CliError(str(e)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # the exact command line, recorded by `eval` in its summary
     try:
         return args.func(args)
     except CliError as e:

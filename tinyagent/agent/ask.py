@@ -1,0 +1,114 @@
+"""`python -m tinyagent ask "query"`: run the agent end to end on the sandbox from a terminal.
+
+    python -m tinyagent ask "Text Sid that I am running late" --workspace outputs/sandbox
+    python -m tinyagent ask "Email Lutfi the quarterly report" --yes --joiner fallback
+
+Without --yes, every tool with side effects (sending, creating, ...) is shown with its real
+arguments and runs only after `y` on stdin; with --yes all are approved. Task events are printed as
+they happen, then the answer. Exit status: 0 answered with every task done, 1 answered with
+problems, 2 bad input.
+
+Example:
+    >>> import argparse, io
+    >>> p = argparse.ArgumentParser(); add_arguments(p)
+    >>> p.parse_args(["Call Sid", "--yes"]).yes
+    True
+    >>> ask = TerminalApproval(io.StringIO("y\\nnope\\n"), io.StringIO())
+    >>> from tinyagent.plan.types import Task
+    >>> ask(Task(1, "send_sms", (["+1"], "hi"))), ask(Task(2, "send_sms", (["+1"], "yo")))
+    (True, False)
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import Any, TextIO
+
+from tinyagent.execute.results import TaskEvent
+from tinyagent.plan.render import render_task
+from tinyagent.plan.types import Task
+
+log = logging.getLogger(__name__)
+
+
+class TerminalApproval:
+    """`approve` callback asking y/N on a terminal; one question at a time (tasks run in parallel)."""
+
+    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self._lock = threading.Lock()  # parallel tasks must not interleave their questions
+
+    def __call__(self, task: Task) -> bool:
+        with self._lock:
+            self.stdout.write(f"Allow {render_task(task)}? [y/N] ")
+            self.stdout.flush()
+            answer = self.stdin.readline()  # '' at end of input: no
+            return answer.strip().lower() in ("y", "yes")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The `ask` options (kept here so cli.py stays small)."""
+    p.add_argument("query", nargs="?", help="what to ask the assistant")
+    # Issue 8 adds `--audio FILE` here; `query_text` then transcribes it when no query is given.
+    p.add_argument("--yes", action="store_true", help="approve every tool with side effects without asking")
+    p.add_argument("--workspace", default="outputs/sandbox", help="sandbox workspace folder")
+    p.add_argument("--backend", default="llamacpp", choices=["llamacpp", "transformers", "openai"])
+    p.add_argument("--model", default=None, help="GGUF path / model dir / served name (default: offline SmolLM2)")
+    p.add_argument("--adapter", default=None, help="transformers backend: a peft LoRA adapter folder")
+    p.add_argument("--base-url", default=None, help="openai backend: server URL")
+    p.add_argument("--selector", default="all", choices=["all", "rag", "classifier"])
+    p.add_argument("--k", type=int, default=3, help="tools kept by --selector rag")
+    p.add_argument("--classifier-dir", default="outputs/toolrag/classifier", help="for --selector classifier")
+    p.add_argument("--grammar", action=argparse.BooleanOptionalAction, default=False)
+    p.add_argument("--joiner", default="llm", choices=["llm", "fallback"],
+                   help="llm: ask the model for Finish/Replan (falls back when unreadable); fallback: summary only")
+    p.add_argument("--max-rounds", type=int, default=2, help="plans at most (1 + replans)")
+    p.add_argument("--max-tokens", type=int, default=384)
+    p.add_argument("--n-ctx", type=int, default=4096, help="llamacpp context size")
+    p.add_argument("--json", action="store_true", help="print the full AgentResult as JSON at the end")
+
+
+def query_text(args: argparse.Namespace) -> str:
+    """The user's question. The place where issue 8's `--audio` transcription plugs in."""
+    if not args.query or not args.query.strip():
+        raise ValueError("ask needs a query, e.g. python -m tinyagent ask \"Text Sid that I am late\"")
+    return args.query.strip()
+
+
+def print_event(event: TaskEvent, out: TextIO | None = None) -> None:
+    """One line per task state change."""
+    out = out or sys.stdout
+    detail = event.result if event.state == "done" else event.error
+    out.write(f"  [{event.time:6.2f}s] {event.idx}. {event.tool}: {event.state}" + (f" - {detail}" if detail else "")
+              + "\n")
+    out.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `ask`; returns the exit status."""
+    from tinyagent.agent.joiner import Joiner
+    from tinyagent.agent.loop import Agent
+    from tinyagent.evaluate.command import make_planner, make_selector
+    from tinyagent.planner.backends.base import GenerationConfig
+    from tinyagent.sandbox import SandboxBackend
+
+    query = query_text(args)
+    planner = make_planner(args)
+    agent = Agent(planner, make_selector(args), tool_backend=SandboxBackend(Path(args.workspace)),
+                  joiner=Joiner(planner, mode=args.joiner), max_rounds=args.max_rounds, grammar=args.grammar,
+                  gen_config=GenerationConfig(max_tokens=args.max_tokens))
+    result = agent.run(query, approve=None if args.yes else TerminalApproval(), on_event=print_event)
+    for r in result.rounds:
+        for refusal in r.refused:
+            print(f"  refused {refusal.task.idx}. {refusal.task.tool}: {refusal.reason}")
+    print(f"tools: {', '.join(result.selected_tools)}; plans: {len(result.rounds)}; "
+          f"total {result.latency['total']:.2f}s")
+    print(f"Answer: {result.answer}")
+    if args.json:
+        import json
+        print(json.dumps(result.to_dict(), indent=2))
+    return 0 if result.report.ok and result.rounds[-1].decision.action == "finish" else 1

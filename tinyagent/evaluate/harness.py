@@ -1,0 +1,186 @@
+"""Evaluation harness: plan every record (no execution), score it, append predictions, summarise.
+
+For each record: its tools (its own schemas for NesTools, else the 16 assistant tools) -> the
+selector picks the tools shown -> `build_messages` with the record's reference date -> the backend
+streams a plan, timed at the first token, the first complete task line and the end -> the DAG
+metric scores it (paper mode and strict). Each prediction row is appended to
+`OUT/predictions.jsonl` and fsynced before the next record, so a crash loses at most one record;
+rerunning with the same OUT skips the ids already there (the settings must match `OUT/config.json`,
+else `ConfigMismatch`). `OUT/summary.json` (atomic) aggregates every row of the records asked for.
+A backend exception is written as a failed row with `backend_error` set (counted separately).
+
+Usage: `summary = run_eval(records, backend, out_dir="outputs/eval/x", settings={...})`, or
+`python -m tinyagent eval --data data/generated/test.jsonl --backend llamacpp --out outputs/eval/x`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+from tqdm import tqdm
+
+from tinyagent.atomic import write_json_atomic
+from tinyagent.data.records import Record
+from tinyagent.evaluate.datasets import record_catalog, reference_time
+from tinyagent.evaluate.summary import format_summary, summarise
+from tinyagent.metrics import score_plan
+from tinyagent.plan.parser import StreamingPlanParser
+from tinyagent.planner.backends.base import GenerationConfig
+from tinyagent.planner.prompt import build_messages
+from tinyagent.toolrag.selection import AllTools
+
+log = logging.getLogger(__name__)
+
+PREDICTIONS, CONFIG, SUMMARY = "predictions.jsonl", "config.json", "summary.json"
+
+
+class ConfigMismatch(ValueError):
+    """OUT holds predictions made with other settings; the message lists the differences."""
+
+
+def timed_stream(backend: Any, messages: list[dict[str, str]], config: GenerationConfig) -> dict[str, Any]:
+    """Generate a plan, timing the first piece, the first complete task line and the end."""
+    parser, pieces = StreamingPlanParser(), []
+    t0 = time.perf_counter()
+    first_token = first_task = None
+    for piece in backend.stream(messages, config):
+        if first_token is None and piece:
+            first_token = time.perf_counter() - t0
+        pieces.append(piece)
+        if parser.feed(piece) and first_task is None:
+            first_task = time.perf_counter() - t0
+    end = time.perf_counter() - t0
+    if parser.close() and first_task is None:  # the stop string is not yielded: the last line ends here
+        first_task = end
+    stats = getattr(backend, "last_stats", None)
+    return {"text": "".join(pieces), "first_token_s": first_token, "first_task_s": first_task, "plan_s": end,
+            "output_tokens": getattr(stats, "completion_tokens", None), "stopped": getattr(stats, "stopped", None)}
+
+
+def predict(record: Record, backend: Any, selector: Any, config: GenerationConfig, *, grammar: bool = False,
+            retriever: Any = None, n_examples: int = 0) -> dict[str, Any]:
+    """Plan and score one record; returns its prediction row (JSON-ready)."""
+    catalog = record_catalog(record)
+    selection = selector.select(record.query, catalog)
+    tools = selection.tools
+    examples = retriever.retrieve(record.query, tools, n_examples) if retriever is not None and n_examples else ()
+    messages = build_messages(tools, record.query, now=reference_time(record), examples=examples)
+    if grammar:
+        from tinyagent.planner.grammar import plan_grammar
+        config = GenerationConfig(config.max_tokens, config.temperature, config.stop, plan_grammar(tools),
+                                  config.seed)
+    row: dict[str, Any] = {"id": record.id, "query": record.query, "shape": record.shape, "source": record.source,
+                           "gold": record.plan, "selected": list(tools.names),
+                           "selection_fallback": selection.fallback,
+                           "selection_recall": sum(t in tools for t in record.tools) / len(record.tools)
+                           if record.tools else 1.0}
+    try:
+        row["prompt_tokens"] = backend.count_tokens(messages)
+        row.update(timed_stream(backend, messages, config), backend_error=None)
+    except Exception as exc:  # one bad record (context overflow, server error) must not stop the run
+        log.warning("record %s: backend error: %s", record.id, exc)
+        row.update(text="", first_token_s=None, first_task_s=None, plan_s=None, output_tokens=None, stopped=None,
+                   backend_error=f"{type(exc).__name__}: {exc}")
+    row["pred"] = row.pop("text")
+    for prefix, strict in (("", False), ("strict_", True)):
+        score = score_plan(row["pred"], record.plan, strict=strict, catalog=catalog)
+        row.update({f"{prefix}success": score.success, f"{prefix}error": score.error, f"{prefix}detail": score.detail})
+    return row
+
+
+def _check_config(out: Path, settings: dict[str, Any]) -> None:
+    path = out / CONFIG
+    if not path.exists():
+        write_json_atomic(path, settings)
+        return
+    old = json.loads(path.read_text(encoding="utf-8"))
+    diff = {k: (old.get(k), settings.get(k)) for k in sorted(set(old) | set(settings)) if old.get(k) != settings.get(k)}
+    if diff:
+        lines = "\n".join(f"  {k}: was {a!r}, now {b!r}" for k, (a, b) in diff.items())
+        raise ConfigMismatch(f"{out} holds predictions made with other settings:\n{lines}\n"
+                             "use another --out folder, or delete this one to start over")
+
+
+def read_predictions(path: Path) -> dict[str, dict[str, Any]]:
+    """Rows by id. A torn last line (crash mid-write) is cut off the file so appending stays valid."""
+    if not path.exists():
+        return {}
+    rows: dict[str, dict[str, Any]] = {}
+    good = 0  # byte offset after the last complete, valid line
+    with open(path, "rb") as fh:
+        data = fh.read()
+    for line in data.splitlines(keepends=True):
+        try:
+            if not line.endswith(b"\n"):
+                raise ValueError("no newline")
+            row = json.loads(line)
+        except ValueError:
+            if good + len(line) < len(data):
+                raise ValueError(f"{path}: corrupt line at byte {good}; fix or delete the file") from None
+            log.warning("%s: dropping a torn last line (%d bytes)", path, len(line))
+            with open(path, "r+b") as fh:
+                fh.truncate(good)
+            break
+        rows[row["id"]] = row
+        good += len(line)
+    return rows
+
+
+def _append(fh: Any, row: dict[str, Any]) -> None:
+    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def run_eval(records: Sequence[Record], backend: Any, *, out_dir: str | Path, settings: dict[str, Any],
+             selector: Any = None, config: GenerationConfig | None = None, grammar: bool = False,
+             retriever: Any = None, n_examples: int = 0, command: str | None = None,
+             progress: bool = True) -> dict[str, Any]:
+    """Predict every record not yet in OUT, then write and return the summary (see module docstring).
+
+    `settings` identifies the run for resuming (data, backend, model, grammar, selector, ...).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _check_config(out, settings)
+    selector = selector or AllTools()
+    config = config or GenerationConfig()
+    done = read_predictions(out / PREDICTIONS)
+    todo = [r for r in records if r.id not in done]
+    log.info("%d records: %d already predicted, %d to go", len(records), len(records) - len(todo), len(todo))
+    wanted = {r.id for r in records}
+    n_ok = sum(bool(row["success"]) for i, row in done.items() if i in wanted)
+    n_done = len(records) - len(todo)
+    try:
+        with open(out / PREDICTIONS, "a", encoding="utf-8") as fh, \
+                tqdm(todo, desc="eval", unit="rec", disable=not progress, file=sys.stderr) as bar:
+            for record in bar:
+                row = predict(record, backend, selector, config, grammar=grammar, retriever=retriever,
+                              n_examples=n_examples)
+                _append(fh, row)
+                done[record.id] = row
+                n_ok, n_done = n_ok + bool(row["success"]), n_done + 1
+                bar.set_postfix(success=f"{n_ok}/{n_done}")
+    finally:  # also after Ctrl-C: the summary then covers what was done
+        summary = write_summary(out, [done[r.id] for r in records if r.id in done], len(records), settings,
+                                backend, command)
+    return summary
+
+
+def write_summary(out: Path, rows: list[dict[str, Any]], expected: int, settings: dict[str, Any], backend: Any,
+                  command: str | None) -> dict[str, Any]:
+    """Summarise `rows` into OUT/summary.json (atomic) and return it."""
+    summary = summarise(rows)
+    summary.update(expected=expected, complete=len(rows) == expected, settings=settings,
+                   model={"backend": getattr(backend, "name", type(backend).__name__),
+                          "size_bytes": getattr(backend, "model_size_bytes", None)},
+                   command=command, written=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    write_json_atomic(out / SUMMARY, summary)
+    log.info("summary:\n%s", format_summary(summary) if rows else "no predictions")
+    return summary
