@@ -65,3 +65,10 @@ def write_json_atomic(path: str | Path, obj: Any) -> Path:
         json.dump(obj, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
     return Path(path)
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Replace `path` with `text` (UTF-8) atomically."""
+    with atomic_open(path) as fh:
+        fh.write(text)
+    return Path(path)

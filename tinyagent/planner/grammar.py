@@ -27,7 +27,10 @@ from tinyagent.plan.types import END_OF_PLAN
 from tinyagent.tools.catalog import ToolCatalog, ToolParam, ToolSpec
 
 MAX_TASKS = 10  # default bound on tool calls per plan
-MAX_THOUGHT_CHARS = 300  # a Thought line longer than this cannot be generated
+MAX_STRING_CHARS = 200  # default bound on one string literal (an escape or `$$` counts as one)
+MAX_LIST_ITEMS = 10  # default bound on the items of one list or dict
+MAX_THOUGHT_CHARS = 200  # a Thought line longer than this cannot be generated
+MAX_REF_RUN = 3  # at most this many references back to back inside a string ("$1$2$3")
 
 # Shared rules. `seg` is one unit of string content; `seg-nd` the same but not starting with a digit
 # (it must follow a `$N` reference, or "$1" + "2" would read as "$12").
@@ -35,32 +38,33 @@ _COMMON = r'''
 seg ::= [^"\\$\x00-\x1f] | "\\" ["\\bfnrt] | "\\u" hex hex hex hex | "$$"
 seg-nd ::= [^"\\$0-9\x00-\x1f] | "\\" ["\\bfnrt] | "\\u" hex hex hex hex | "$$"
 hex ::= [0-9a-fA-F]
-int ::= "-"? ("0" | [1-9] [0-9]*)
-float ::= int ("." [0-9]+)? ([eE] [-+]? [0-9]+)?
+int ::= "-"? ("0" | [1-9] [0-9]{0,17})
+float ::= int ("." [0-9]{1,17})? ([eE] [-+]? [0-9]{1,3})?
 bool ::= "True" | "False"
-thought ::= "Thought: " [^\n]{1,%d} "\n"
-''' % MAX_THOUGHT_CHARS
+'''
 
 
 def _rule_name(tool: str) -> str:
     return "tool-" + re.sub(r"[^a-zA-Z0-9]+", "-", tool).strip("-").lower()
 
 
-def _ref_rules(k: int) -> list[str]:
+def _ref_rules(k: int, max_chars: int, max_items: int) -> list[str]:
     """Strings, lists and values for task k: references may name tasks 1..k-1 only."""
+    chars = f"{{0,{max_chars}}}"
+    more = f"{{0,{max_items - 1}}}"
     if k == 1:
-        rules = ['str1 ::= "\\"" seg* "\\""']
+        rules = [f'str1 ::= "\\"" seg{chars} "\\""']
     else:
         refs = " | ".join(f'"{i}"' for i in range(k - 1, 0, -1))  # longest first: "12" before "1"
         rules = [f"ref{k} ::= {refs}",
-                 f'refrun{k} ::= ("$" ref{k})+',
-                 f'str{k} ::= "\\"" (seg | refrun{k} seg-nd)* refrun{k}? "\\""',
+                 f'refrun{k} ::= ("$" ref{k}){{1,{MAX_REF_RUN}}}',
+                 f'str{k} ::= "\\"" (seg | refrun{k} seg-nd){chars} refrun{k}? "\\""',
                  f'whole{k} ::= "\\"$" ref{k} "\\""']
     return rules + [
-        f'liststr{k} ::= "[" (str{k} (", " str{k})*)? "]"',
+        f'liststr{k} ::= "[" (str{k} (", " str{k}){more})? "]"',
         f'value{k} ::= str{k} | float | bool | "None" | list{k} | dict{k}',
-        f'list{k} ::= "[" (value{k} (", " value{k})*)? "]"',
-        f'dict{k} ::= "{{" (str{k} ": " value{k} (", " str{k} ": " value{k})*)? "}}"',
+        f'list{k} ::= "[" (value{k} (", " value{k}){more})? "]"',
+        f'dict{k} ::= "{{" (str{k} ": " value{k} (", " str{k} ": " value{k}){more})? "}}"',
     ]
 
 
@@ -98,14 +102,21 @@ def _args_expr(spec: ToolSpec, k: int) -> str:
     return f"{head} {tail}".strip()
 
 
-def plan_grammar(tools: ToolCatalog, *, max_tasks: int = MAX_TASKS, thoughts: bool = True) -> str:
-    """GBNF for plans calling only `tools`, with 1..max_tasks calls; see the module docstring."""
+def plan_grammar(tools: ToolCatalog, *, max_tasks: int = MAX_TASKS, max_string_chars: int = MAX_STRING_CHARS,
+                 max_list_items: int = MAX_LIST_ITEMS, thoughts: bool = True) -> str:
+    """GBNF for plans calling only `tools`, with 1..max_tasks calls; see the module docstring.
+
+    Every string, list and Thought line is bounded too, so a constrained model must reach
+    `join()<END_OF_PLAN>` within a bounded number of tokens instead of looping inside a literal.
+    """
     if not isinstance(tools, ToolCatalog):
         raise TypeError(f"tools must be a ToolCatalog, got {type(tools).__name__}")
     if len(tools) == 0:
         raise ValueError("cannot build a plan grammar for an empty tool selection")
-    if max_tasks < 1:
-        raise ValueError(f"max_tasks must be >= 1, got {max_tasks}")
+    for name, value in (("max_tasks", max_tasks), ("max_string_chars", max_string_chars),
+                        ("max_list_items", max_list_items)):
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
     th = "thought? " if thoughts else ""
     end = json.dumps(END_OF_PLAN)
     lines = ["root ::= step1"]
@@ -117,5 +128,7 @@ def plan_grammar(tools: ToolCatalog, *, max_tasks: int = MAX_TASKS, thoughts: bo
         lines.append(f"call{k} ::= " + " | ".join(names))
         for spec, name in zip(tools, names):
             lines.append(f'{name} ::= "{spec.name}(" {_args_expr(spec, k)} ")"'.replace("  ", " "))
-        lines.extend(_ref_rules(k))
+        lines.extend(_ref_rules(k, max_string_chars, max_list_items))
+    if thoughts:
+        lines.append(f'thought ::= "Thought: " [^\\n]{{1,{MAX_THOUGHT_CHARS}}} "\\n"')
     return "\n".join(lines) + "\n" + _COMMON.strip() + "\n"

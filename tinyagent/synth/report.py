@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 from tinyagent.data.records import Record, plan_shape
 from tinyagent.plan.parser import parse_plan
 from tinyagent.plan.validate import check_plan
+from tinyagent.tables import markdown_table
 from tinyagent.tools.assistant import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import ToolCatalog
 
@@ -110,3 +111,20 @@ def plot_histograms(stats: dict[str, Any], path: str | Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def summary_markdown(metrics: dict[str, Any]) -> str:
+    """The notebook's summary for REPORT.md: validation, diversity, shapes and split sizes."""
+    val, div = metrics["validation"], metrics["diversity"]
+    return "\n\n".join([
+        f"Generator `{metrics['generator']}`, seed {metrics['seed']}, {metrics['size']} records.",
+        markdown_table(["validation", "count"], [
+            ["records", val["records"]], ["valid plans", val["valid"]], ["executed on the sandbox", val["executed"]],
+            ["execution failures", val["execution_failed"]]]),
+        markdown_table(["diversity", "value"], [
+            [k.replace("_", " "), div[k]] for k in ("distinct_queries", "families", "templates", "vocabulary",
+                                                    "distinct_tool_sets", "distinct_plan_skeletons",
+                                                    "mean_query_words")]),
+        markdown_table(["plan shape", "records"], sorted(div["shapes"].items(), key=lambda kv: -kv[1])),
+        markdown_table(["split", "records"], list(metrics["splits"].items())),
+    ])
