@@ -85,6 +85,9 @@ def test_llm_joiner_prompt_and_fallback_on_error():
     d = Joiner(Failing(["x"])).decide("q", [("", [])], rep)
     assert d.source == "fallback" and d.action == "finish"
     assert Joiner(backend, mode="fallback").decide("q", [], rep).source == "fallback"
+    silent = ScriptedBackend(['Finish("made up")'])
+    d = Joiner(silent).decide("q", [("garbage", [])], report(), issues=[PlanIssue("empty_plan", "no calls")])
+    assert (d.action, d.source, silent.calls) == ("replan", "fallback", 0)  # nothing ran: model not asked
     with pytest.raises(ValueError, match="joiner mode"):
         Joiner(mode="magic")
 

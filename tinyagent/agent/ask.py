@@ -69,6 +69,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-rounds", type=int, default=2, help="plans at most (1 + replans)")
     p.add_argument("--max-tokens", type=int, default=384)
     p.add_argument("--n-ctx", type=int, default=4096, help="llamacpp context size")
+    p.add_argument("--threads", type=int, default=2, help="llamacpp CPU threads")
     p.add_argument("--json", action="store_true", help="print the full AgentResult as JSON at the end")
 
 

@@ -180,7 +180,8 @@ class Joiner:
     """Decides finish/replan with one model call (`mode="llm"`) or deterministically (`"fallback"`).
 
     `backend` is any PlannerBackend (usually the planner's own model); an unparseable reply or a
-    backend error falls back to `fallback_decision`, keeping the model's reply in `raw`.
+    backend error falls back to `fallback_decision`, keeping the model's reply in `raw`. When no task
+    ran at all the model is not asked: the deterministic decision is all there is to say.
     """
 
     MODES = ("llm", "fallback")
@@ -196,8 +197,8 @@ class Joiner:
                refused: Sequence[Refusal] = (), issues: Sequence[PlanIssue] = ()) -> JoinDecision:
         """The decision for the latest round; `history` is (plan text, observations) per round so far."""
         fallback = fallback_decision(report, refused, issues)
-        if self.mode == "fallback" or self.backend is None:
-            return fallback
+        if self.mode == "fallback" or self.backend is None or report is None or not report.results:
+            return fallback  # with no tool output there is nothing for the model to judge
         from tinyagent.planner.backends.base import GenerationConfig, generate
 
         config = GenerationConfig(max_tokens=self.max_tokens, stop=("\nQuestion:", "<END_OF_PLAN>"))

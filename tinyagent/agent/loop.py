@@ -69,7 +69,8 @@ class RoundResult:
                 "refused": [{"idx": r.task.idx, "tool": r.task.tool, "reason": r.reason} for r in self.refused],
                 "report": self.report.to_dict(), "decision": {"action": self.decision.action,
                                                               "text": self.decision.text,
-                                                              "source": self.decision.source},
+                                                              "source": self.decision.source,
+                                                              "raw": self.decision.raw},
                 "prompt_tokens": self.prompt_tokens, "output_tokens": self.output_tokens, "latency": self.latency}
 
 
@@ -190,8 +191,9 @@ class Agent:
             history.append((rnd.plan_text, observations(rnd.report, rnd.refused, rnd.issues), rnd.decision.text))
         answer = rounds[-1].decision
         if answer.action == "replan":  # out of rounds: tell the user what happened instead
-            answer = JoinDecision("finish", f"I could not complete this after {len(rounds)} attempts "
-                                  f"({answer.text}).", answer.source)
+            attempts = "1 attempt" if len(rounds) == 1 else f"{len(rounds)} attempts"
+            answer = JoinDecision("finish", f"I could not complete this after {attempts} ({answer.text}).",
+                                  answer.source)
         latency = {"selection": selection_s, "first_task": first_task,
                    **{k: sum(r.latency[k] or 0.0 for r in rounds) for k in ("planning", "execution", "join")},
                    "total": time.perf_counter() - t0}
@@ -232,8 +234,10 @@ class Agent:
         issues = tuple(stream.plan_issues())
         obs = observations(report, stream.refused, issues)
         t_join = time.perf_counter()
-        decision = self.joiner.decide(query, [(p, o) for p, o, _ in history] + [(stream.text, obs)], report,
-                                      stream.refused, issues)
+        # In a worker thread: a model call must not freeze the event loop (and a live UI on it).
+        decision = await asyncio.to_thread(self.joiner.decide, query,
+                                           [(p, o) for p, o, _ in history] + [(stream.text, obs)], report,
+                                           stream.refused, issues)
         join_s = time.perf_counter() - t_join
         latency = {"prompt": prompt_s, "first_token": stream.first_piece, "first_task": stream.first_task,
                    "planning": stream.finished, "execution": done_s, "join": join_s}

@@ -45,9 +45,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--k", type=int, default=3, help="tools kept by --selector rag")
     p.add_argument("--classifier-dir", default="outputs/toolrag/classifier", help="for --selector classifier")
     p.add_argument("--examples", type=int, default=0, help="retrieved in-context examples per prompt")
+    p.add_argument("--examples-from", default="data/generated/train.jsonl",
+                   help="JSONL the in-context examples are retrieved from (never the evaluated split)")
     p.add_argument("--limit", type=int, default=None, help="only the first N records")
     p.add_argument("--max-tokens", type=int, default=384, help="generated tokens at most per plan")
     p.add_argument("--n-ctx", type=int, default=4096, help="llamacpp context size")
+    p.add_argument("--threads", type=int, default=2, help="llamacpp CPU threads (1 is faster on a busy machine)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -76,7 +79,7 @@ def make_planner(args: argparse.Namespace) -> Any:
     from tinyagent.planner.backends import make_backend
     kw: dict[str, Any] = {}
     if args.backend == "llamacpp":
-        kw["n_ctx"] = args.n_ctx
+        kw.update(n_ctx=args.n_ctx, n_threads=getattr(args, "threads", 2))
     elif args.backend == "transformers" and args.adapter:
         kw["adapter"] = args.adapter
     elif args.backend == "openai":
@@ -91,7 +94,8 @@ def settings_of(args: argparse.Namespace) -> dict[str, Any]:
             "adapter": args.adapter, "base_url": args.base_url, "grammar": args.grammar, "selector": args.selector,
             "k": args.k if args.selector == "rag" else None,
             "classifier_dir": args.classifier_dir if args.selector == "classifier" else None,
-            "examples": args.examples, "max_tokens": args.max_tokens}
+            "examples": args.examples, "examples_from": args.examples_from if args.examples else None,
+            "max_tokens": args.max_tokens}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,8 +112,10 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     retriever = None
     if args.examples:
-        from tinyagent.toolrag import ExampleRetriever  # type: ignore[attr-defined]
-        retriever = ExampleRetriever()
+        if Path(args.examples_from).resolve() == Path(args.data).resolve():
+            raise ValueError("--examples-from is the evaluated file: examples would leak the answers")
+        from tinyagent.toolrag.examples import ExampleRetriever
+        retriever = ExampleRetriever.from_jsonl(args.examples_from)
     command = shlex.join(["python", "-m", "tinyagent", *getattr(args, "argv", sys.argv[1:])])
     summary = run_eval(records, make_planner(args), out_dir=args.out, settings=settings, selector=make_selector(args),
                        config=GenerationConfig(max_tokens=args.max_tokens), grammar=args.grammar, retriever=retriever,

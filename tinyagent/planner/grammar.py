@@ -7,7 +7,8 @@ literals written as `render_plan` writes them (`", "` between arguments, strings
 with JSON escapes), optional trailing arguments omitted or `None`, optional `Thought: ...` lines
 before each call, then `join()<END_OF_PLAN>`. A reference `$N` may stand for any whole argument
 (`"$1"`) and appear inside strings; task k may only name tasks 1..k-1 (no forward, self or
-dangling references); `$$` is a literal dollar. The same text works with llama.cpp
+dangling references), written `$N` or `${N}`; `$$` is a literal dollar. Strings, lists, numbers
+and Thought lines are bounded in length. The same text works with llama.cpp
 (`LlamaGrammar.from_string`) and xgrammar (transformers backend).
 
 Example:
@@ -15,8 +16,8 @@ Example:
     >>> g = plan_grammar(ASSISTANT_TOOLS.subset(["get_phone_number"]), max_tasks=2)
     >>> g.splitlines()[0]
     'root ::= step1'
-    >>> 'call1 ::= tool-get-phone-number-1' in g
-    True
+    >>> [line for line in g.splitlines() if line.startswith("call1")]
+    ['call1 ::= tool-get-phone-number-0-1']
 """
 from __future__ import annotations
 
@@ -57,9 +58,10 @@ def _ref_rules(k: int, max_chars: int, max_items: int) -> list[str]:
     else:
         refs = " | ".join(f'"{i}"' for i in range(k - 1, 0, -1))  # longest first: "12" before "1"
         rules = [f"ref{k} ::= {refs}",
-                 f'refrun{k} ::= ("$" ref{k}){{1,{MAX_REF_RUN}}}',
-                 f'str{k} ::= "\\"" (seg | refrun{k} seg-nd){chars} refrun{k}? "\\""',
-                 f'whole{k} ::= "\\"$" ref{k} "\\""']
+                 f'bare{k} ::= ("$" ref{k}){{1,{MAX_REF_RUN}}}',  # `$N`: no digit may follow
+                 f'brace{k} ::= "${{" ref{k} "}}"',
+                 f'str{k} ::= "\\"" (seg | brace{k} | bare{k} (seg-nd | brace{k})){chars} bare{k}? "\\""',
+                 f'whole{k} ::= "\\"$" ref{k} "\\"" | "\\"${{" ref{k} "}}\\""']
     return rules + [
         f'liststr{k} ::= "[" (str{k} (", " str{k}){more})? "]"',
         f'value{k} ::= str{k} | float | bool | "None" | list{k} | dict{k}',
@@ -88,18 +90,19 @@ def _args_expr(spec: ToolSpec, k: int) -> str:
     """Positional arguments: the required ones, then optional ones that may stop at any point."""
     exprs = [_param_expr(p, k) for p in spec.params]
     n_req = spec.min_arity
-    tail = ""
-    for e in reversed(exprs[n_req:]):  # nested optionals: (", " a (", " b)?)?
-        tail = f'(", " {e}{tail})?'
-    head = ' ", " '.join(exprs[:n_req])
     if n_req == 0:  # no required argument: the first optional one has no leading comma
         if not exprs:
             return ""
-        first, rest = exprs[0], ""
-        for e in reversed(exprs[1:]):
-            rest = f'(", " {e}{rest})?'
-        return f"({first}{rest})?"
-    return f"{head} {tail}".strip()
+        return f"({exprs[0]}{_optional_tail(exprs[1:])})?"
+    return ' ", " '.join(exprs[:n_req]) + _optional_tail(exprs[n_req:])
+
+
+def _optional_tail(exprs: list[str]) -> str:
+    """Nested optionals, so arguments can stop at any point: (", " a (", " b)?)?"""
+    tail = ""
+    for e in reversed(exprs):
+        tail = f' (", " {e}{tail})?'
+    return tail
 
 
 def plan_grammar(tools: ToolCatalog, *, max_tasks: int = MAX_TASKS, max_string_chars: int = MAX_STRING_CHARS,
@@ -124,10 +127,11 @@ def plan_grammar(tools: ToolCatalog, *, max_tasks: int = MAX_TASKS, max_string_c
         nxt = f" (step{k + 1} | end{k + 1})" if k < max_tasks else f" end{k + 1}"
         lines.append(f'step{k} ::= {th}"{k}. " call{k} "\\n"{nxt}')
         lines.append(f'end{k + 1} ::= {th}"{k + 1}. join()" {end}')
-        names = [f"{_rule_name(s.name)}-{k}" for s in tools]
+        names = [f"{_rule_name(s.name)}-{i}-{k}" for i, s in enumerate(tools)]  # index: names stay unique
         lines.append(f"call{k} ::= " + " | ".join(names))
         for spec, name in zip(tools, names):
-            lines.append(f'{name} ::= "{spec.name}(" {_args_expr(spec, k)} ")"'.replace("  ", " "))
+            parts = [json.dumps(spec.name + "("), _args_expr(spec, k), '")"']
+            lines.append(f"{name} ::= " + " ".join(p for p in parts if p))
         lines.extend(_ref_rules(k, max_string_chars, max_list_items))
     if thoughts:
         lines.append(f'thought ::= "Thought: " [^\\n]{{1,{MAX_THOUGHT_CHARS}}} "\\n"')

@@ -1,7 +1,9 @@
 """Prompt token counts with the planner's own tokenizer and chat template (ToolRAG's Table 1).
 
 The default tokenizer is SmolLM2's, read by transformers from the offline GGUF once per process.
-Any Hugging Face tokenizer with a chat template can be passed instead.
+Any Hugging Face tokenizer with a chat template can be passed instead. llama.cpp tokenizes the same
+templated text almost identically: on the full 16-tool prompt it merged one "\n\n" that
+transformers splits (1771 vs 1772 tokens), so counts agree to about 0.1%.
 
 Example:
     >>> from datetime import datetime

@@ -56,8 +56,8 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Average of the token vectors where `mask` is 1, then L2-normalised (sentence-transformers' recipe).
 
     >>> h = torch.tensor([[[1.0, 0.0], [0.0, 1.0], [9.0, 9.0]]]); m = torch.tensor([[1, 1, 0]])
-    >>> mean_pool(h, m).round(decimals=4).tolist()
-    [[0.7071, 0.7071]]
+    >>> [round(x, 4) for x in mean_pool(h, m)[0].tolist()]
+    [0.7071, 0.7071]
     """
     m = mask.unsqueeze(-1).to(hidden.dtype)
     summed = (hidden * m).sum(dim=1)
@@ -93,7 +93,6 @@ class Encoder:
         """Unit-norm embeddings, shape (len(texts), hidden)."""
         if isinstance(texts, str):
             raise TypeError("encode() takes a sequence of strings, not one string")
-        set_cpu_threads()
         out = []
         for i in range(0, len(texts), batch_size):
             batch = self.tokenizer(list(texts[i:i + batch_size]), padding=True, truncation=True,

@@ -4,6 +4,7 @@ Usage:
     splits = load_splits("data/generated", max_train=2000)
     clf = train_and_tune(splits, ClassifierConfig(epochs=3), recall_target=0.998)
     rows = table1(standard_selectors(clf), splits["test"])
+    curve = threshold_sweep(clf, splits["test"])
 """
 from __future__ import annotations
 
@@ -50,3 +51,10 @@ def standard_selectors(clf: ToolClassifier, encoder: Any = None, ks: tuple[int, 
     """Table 1's rows: no RAG, basic RAG top-k for each k (shared encoder), and the classifier."""
     rags = {f"basic RAG top-{k}": EmbeddingRAG(k, **({"encoder": encoder} if encoder else {})) for k in ks}
     return {"no RAG": AllTools(), **rags, f"classifier (t={clf.threshold:.2f})": clf}
+
+
+def threshold_sweep(clf: ToolClassifier, records: list[Record]) -> dict[str, list[float]]:
+    """Precision/recall/avg tools of `clf` on `records` over the threshold grid (for the notebook plot)."""
+    from tinyagent.toolrag.classifier import THRESHOLD_GRID, multi_hot, threshold_curve
+    probs = clf.predict_proba([r.query for r in records])
+    return threshold_curve(probs, multi_hot(records, clf.labels), THRESHOLD_GRID)

@@ -1,9 +1,11 @@
 """Fine-tuning configuration: one dataclass, a help string per field, unknown keys fail loudly.
 
 Defaults are the CPU recipe that worked here (RESEARCH.md section 6: LoRA r=16 alpha 32 on all seven
-linear projections, AdamW lr 1e-3, warmup + cosine, micro-batch 4 x 2 accumulation, bf16 base weights
-with fp32 LoRA weights, loss on the plan tokens only). `TrainConfig.paper()` gives the paper's recipe
-(3 epochs, lr 7e-5, attention projections).
+linear projections, AdamW lr 1e-3, warmup + cosine, micro-batch 4 x 2 accumulation, loss on the plan
+tokens only). Base weights default to fp32: on this VM bf16 matmuls measured 5-15x slower than fp32
+(2x128 tokens: fp32 fwd 9 s / bwd 9 s, bf16 fwd 57 s / bwd 158 s, 1 thread, busy host), although an
+earlier measurement (RESEARCH.md) found bf16 faster; set base_dtype='bfloat16' where it is.
+`TrainConfig.paper()` gives the paper's recipe (3 epochs, lr 7e-5, attention projections).
 
 Example:
     >>> cfg = TrainConfig.from_dict({"lora_r": 8, "max_steps": 5})
@@ -12,7 +14,7 @@ Example:
     >>> TrainConfig.from_dict({"lora_rank": 8})
     Traceback (most recent call last):
     ...
-    ValueError: unknown TrainConfig keys ['lora_rank'] (did you mean: lora_r?); see TrainConfig.help()
+    ValueError: unknown TrainConfig keys ['lora_rank'] (did you mean: lora_alpha, lora_r?); see TrainConfig.help()
     >>> TrainConfig.paper().learning_rate, TrainConfig.paper().epochs
     (7e-05, 3)
 """
@@ -28,7 +30,7 @@ QAT_MODES = ("none", "base", "merged")
 DTYPES = ("bfloat16", "float32")
 
 
-def _f(default: Any, help: str) -> Any:  # noqa: A002 - `help` reads best at the call sites
+def _f(default: Any, help: str) -> Any:
     if isinstance(default, (list, dict)):
         raise TypeError("use tuples for sequence defaults")
     return field(default=default, metadata={"help": help})
@@ -54,7 +56,7 @@ class TrainConfig:
     max_steps: int = _f(0, "optimizer steps to run; 0 = epochs x steps per epoch")
     max_grad_norm: float = _f(1.0, "gradient clipping norm; 0 disables")
     max_seq_len: int = _f(1536, "longest prompt+plan in tokens; longer prompts lose their oldest tokens")
-    base_dtype: str = _f("bfloat16", "dtype of the frozen base weights (LoRA weights stay float32)")
+    base_dtype: str = _f("float32", "dtype of the frozen base weights, float32 or bfloat16 (LoRA stays float32)")
     min_negatives: int = _f(0, "fewest irrelevant tools added to the gold tools in a training prompt")
     max_negatives: int = _f(4, "most irrelevant tools added to the gold tools in a training prompt")
     n_examples: int = _f(0, "in-context examples per prompt (needs a retriever)")
@@ -88,7 +90,7 @@ class TrainConfig:
             raise ValueError(f"target_modules must be a non-empty subset of {ALL_LINEAR}, got {self.target_modules}")
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         """Build from a plain dict (JSON/YAML); unknown keys raise ValueError with close matches."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
@@ -102,11 +104,11 @@ class TrainConfig:
         return cls(**d)
 
     @classmethod
-    def paper(cls, **overrides: Any) -> "TrainConfig":
+    def paper(cls, **overrides: Any) -> TrainConfig:
         """The paper's recipe (80K examples on GPUs): 3 epochs, lr 7e-5, LoRA on attention projections."""
         return cls.from_dict({"epochs": 3, "learning_rate": 7e-5, "target_modules": ATTENTION, **overrides})
 
-    def with_(self, **changes: Any) -> "TrainConfig":
+    def with_(self, **changes: Any) -> TrainConfig:
         """A copy with some fields changed (validated like `from_dict`)."""
         return TrainConfig.from_dict({**self.to_dict(), **changes}) if changes else replace(self)
 

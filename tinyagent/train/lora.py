@@ -2,9 +2,8 @@
 
 Runs on CPU by default, on a GPU when present, and on several GPUs with `accelerate launch` (no code
 change: the loop uses `Accelerator`; each process takes every P-th micro-batch of the shared order).
-Base weights are kept in `base_dtype` (bf16 by default: ~4x faster on this CPU) and LoRA weights in
-fp32. The output layer is evaluated only from the first plan position on (`logits_to_keep`), which
-skips most of the vocabulary projection over the long prompt.
+Base weights are kept in `base_dtype` (fp32 by default, bf16 optional), LoRA weights in fp32. The
+output layer is evaluated only from the first plan position on (`logits_to_keep`), which skips most of the vocabulary projection over the long prompt.
 
 Usage:
     from tinyagent.data.records import read_jsonl
@@ -18,10 +17,13 @@ import contextlib
 import json
 import logging
 import math
+import os
+import shutil
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -30,8 +32,13 @@ from tqdm.auto import tqdm
 from tinyagent.atomic import write_json_atomic
 from tinyagent.data.records import Record
 from tinyagent.planner.models import default_planner_gguf, split_gguf_path
-from tinyagent.train.checkpoint import (append_log, latest_checkpoint, load_checkpoint, save_checkpoint,
-                                        truncate_log)
+from tinyagent.train.checkpoint import (
+    append_log,
+    latest_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+    truncate_log,
+)
 from tinyagent.train.config import TrainConfig
 from tinyagent.train.data import IGNORE, PlanDataset, Retriever, collate, epoch_order
 from tinyagent.train.qat import apply_qat
@@ -51,21 +58,42 @@ class TrainResult:
     best_step: int | None = None
 
 
-def load_base(model: str = "", dtype: torch.dtype = torch.float32) -> tuple[Any, Any]:
-    """(model, tokenizer) from a directory, hub-format checkpoint or .gguf file ('' = offline SmolLM2)."""
+def load_base(model: str = "", dtype: torch.dtype = torch.float32, *, cache: bool = True) -> tuple[Any, Any]:
+    """(model, tokenizer) from a directory, hub-format checkpoint or .gguf file ('' = offline SmolLM2).
+
+    transformers takes minutes to dequantize a GGUF on a busy 2-core machine, so with `cache` the
+    dequantized fp32 model is saved once under `gguf_cache_dir(path)` and loaded from there later.
+    """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    path, kw = model, {}
-    if not model or model.endswith(".gguf"):
-        path, name = split_gguf_path(model or default_planner_gguf())
-        kw = {"gguf_file": name}
-    tokenizer = AutoTokenizer.from_pretrained(path, **kw)
-    base = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, **kw)
+    if model and not model.endswith(".gguf"):
+        return (AutoModelForCausalLM.from_pretrained(model, dtype=dtype), AutoTokenizer.from_pretrained(model))
+    gguf_path = Path(model or default_planner_gguf())
+    cached = gguf_cache_dir(gguf_path)
+    if cache and (cached / "config.json").is_file():
+        return (AutoModelForCausalLM.from_pretrained(cached, dtype=dtype), AutoTokenizer.from_pretrained(cached))
+    path, name = split_gguf_path(gguf_path)
+    tokenizer = AutoTokenizer.from_pretrained(path, gguf_file=name)
+    base = AutoModelForCausalLM.from_pretrained(path, gguf_file=name, dtype=torch.float32)
     # A GGUF load is dequantized already; drop the quantizer marks so peft and save_pretrained treat it as dense.
     base.hf_quantizer = None
     if hasattr(base.config, "quantization_config"):
         del base.config.quantization_config
-    return base, tokenizer
+    if cache:
+        tmp = cached.with_name(f".{cached.name}.tmp-{os.getpid()}")
+        base.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        shutil.rmtree(cached, ignore_errors=True)
+        os.replace(tmp, cached)
+        log.info("cached the dequantized model in %s", cached)
+    return base.to(dtype), tokenizer
+
+
+def gguf_cache_dir(gguf_path: Path) -> Path:
+    """Where the dequantized copy of a GGUF is cached ($TINYAGENT_CACHE or ~/.cache/tinyagent)."""
+    root = Path(os.environ.get("TINYAGENT_CACHE", Path.home() / ".cache" / "tinyagent"))
+    st = gguf_path.stat()
+    return root / "hf" / f"{gguf_path.stem}-{st.st_size}-{int(st.st_mtime)}"
 
 
 def build_lora_model(base: Any, cfg: TrainConfig) -> Any:
@@ -131,6 +159,8 @@ class Trainer:
         self.acc = Accelerator()
         if model is None:
             model, tokenizer = load_base(cfg.model)
+        elif tokenizer is None:
+            raise ValueError("a model passed to Trainer needs its tokenizer too")
         self.tokenizer = tokenizer
         self.dataset = PlanDataset(list(train_records), tokenizer, seed=cfg.seed, min_negatives=cfg.min_negatives,
                                    max_negatives=cfg.max_negatives, max_len=cfg.max_seq_len, retriever=retriever,
@@ -154,13 +184,16 @@ class Trainer:
         if ckpt is None:
             return
         pos = load_checkpoint(ckpt, self.acc.unwrap_model(self.model), self.optimizer, self.scheduler)
-        order = epoch_order(len(self.dataset), seed=self.cfg.seed, epoch=pos["epoch"])
-        if pos["order"] != order:
+        if pos["order"] != self._order_ids(pos["epoch"]):
             raise ValueError(f"{ckpt} was written for other training data or seed (data order differs)")
         self.step, self.best = pos["step"], pos["best"]
         if self.acc.is_main_process:
             truncate_log(self.out / "log.jsonl", after_step=self.step)
         log.info("resumed from %s at step %d", ckpt, self.step)
+
+    def _order_ids(self, epoch: int) -> list[str]:
+        """Record ids in the epoch's visiting order: a resumed run checks it sees the same data."""
+        return [self.dataset.records[i].id for i in epoch_order(len(self.dataset), seed=self.cfg.seed, epoch=epoch)]
 
     def _one_step(self, epoch: int, step_in_epoch: int) -> tuple[float, int, list[str]]:
         order = epoch_order(len(self.dataset), seed=self.cfg.seed, epoch=epoch)
@@ -176,7 +209,7 @@ class Trainer:
             with ctx:
                 loss_sum, _ = plan_loss(self.model, batch)
                 self.acc.backward(loss_sum / max(n_tok, 1))
-            total += float(loss_sum)
+            total += float(loss_sum.detach())
         if self.cfg.max_grad_norm:
             self.acc.clip_grad_norm_(self.model.parameters(), self.cfg.max_grad_norm)
         self.optimizer.step()
@@ -210,9 +243,8 @@ class Trainer:
         self.acc.wait_for_everyone()
         if self.acc.is_main_process:
             epoch = self.step // self.steps_per_epoch  # the epoch the next step belongs to
-            order = epoch_order(len(self.dataset), seed=self.cfg.seed, epoch=epoch)
             save_checkpoint(self.out, self.acc.unwrap_model(self.model), self.optimizer, self.scheduler,
-                            {"step": self.step, "epoch": epoch, "best": self.best, "order": order})
+                            {"step": self.step, "epoch": epoch, "best": self.best, "order": self._order_ids(epoch)})
         self.acc.wait_for_everyone()
 
     def run(self, *, resume: bool = True, on_step: Callable[[int, float], None] | None = None) -> TrainResult:

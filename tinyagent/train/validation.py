@@ -14,16 +14,17 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 
 from tinyagent.data.records import Record
 from tinyagent.metrics.dag import score_plan
 from tinyagent.plan.types import END_OF_PLAN
-from tinyagent.train.data import Retriever, record_messages
 from tinyagent.tools.assistant import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import ToolCatalog
+from tinyagent.train.data import Retriever, record_messages
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,8 @@ check string acceptance without a model. llguidance (Lark syntax; GBNF only via 
 outlines (regex/CFG through its own model wrappers, heavy dependency tree) were the alternatives.
 Pinned: xgrammar==0.2.8, apache-tvm-ffi==0.1.15.post2.
 
+`model_size_bytes` is the in-memory size of the weights (fp32 after GGUF dequantisation).
+
 Usage:
     b = TransformersBackend()  # offline SmolLM2 GGUF, fp32
     b = TransformersBackend("outputs/planner/merged")  # a saved fine-tuned model
@@ -38,21 +40,38 @@ class TransformersBackend:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        if model_id_or_dir is None:
+        default = model_id_or_dir is None
+        if default:
             model_id_or_dir, gguf_file = split_gguf_path(default_planner_gguf())
         elif str(model_id_or_dir).endswith(".gguf") and gguf_file is None:
             model_id_or_dir, gguf_file = split_gguf_path(model_id_or_dir)
         if n_threads:
             torch.set_num_threads(n_threads)
         kw: dict[str, Any] = {"gguf_file": gguf_file} if gguf_file else {}
-        self.tokenizer = AutoTokenizer.from_pretrained(str(model_id_or_dir), **kw)
+        if default:  # the process-wide SmolLM2 tokenizer: reading it from the GGUF takes seconds
+            from tinyagent.planner.tokens import default_tokenizer
+            tokenizer = default_tokenizer()
+        else:
+            tokenizer = AutoTokenizer.from_pretrained(str(model_id_or_dir), **kw)
         model = AutoModelForCausalLM.from_pretrained(str(model_id_or_dir), dtype=getattr(torch, dtype), **kw)
+        self._setup(model, tokenizer, gguf_file or Path(str(model_id_or_dir)).name, adapter, device)
+
+    @classmethod
+    def from_loaded(cls, model: Any, tokenizer: Any, *, name: str = "model", adapter: str | Path | None = None,
+                    device: str = "cpu") -> "TransformersBackend":
+        """A backend around an already loaded model and tokenizer (e.g. right after training)."""
+        self = cls.__new__(cls)
+        self._setup(model, tokenizer, name, adapter, device)
+        return self
+
+    def _setup(self, model: Any, tokenizer: Any, name: str, adapter: str | Path | None, device: str) -> None:
         if adapter is not None:
             from peft import PeftModel
             model = PeftModel.from_pretrained(model, str(adapter))
+        self.tokenizer = tokenizer
         self.model = model.to(device).eval()
         self.device = device
-        self.name = f"transformers:{gguf_file or Path(str(model_id_or_dir)).name}" + (" + LoRA" if adapter else "")
+        self.name = f"transformers:{name}" + (f"+lora:{Path(str(adapter)).name}" if adapter is not None else "")
         self.model_size_bytes: int | None = sum(p.numel() * p.element_size() for p in self.model.parameters())
         self.last_stats: GenerationStats | None = None
         self._compiled: dict[str, Any] = {}  # GBNF text -> xgrammar CompiledGrammar
