@@ -23,6 +23,7 @@ import numpy as np
 
 from tinyagent.data.records import Record
 from tinyagent.tools import ASSISTANT_TOOLS
+from tinyagent.tables import markdown_table
 from tinyagent.tools.catalog import ToolCatalog
 from tinyagent.toolrag.selection import ToolSelector
 
@@ -137,3 +138,15 @@ def nestools_recall_at_k(rag: Any, path: str, ks: Sequence[int] = (1, 2, 3, 6),
     return {"records": len(records), "avg_offered": float(np.mean([len(r.catalog) for r in records])),
             "avg_gold": float(np.mean([len(g) for g in gold])),
             "recall_at_k": [recall_at_k(ranked, gold, k) for k in ks]}
+
+
+def table1_markdown(rows: Sequence[SelectorRow]) -> str:
+    """Table 1 as Markdown for REPORT.md, with the paper's published numbers beside ours."""
+    ours = markdown_table(
+        ["selector", "records", "tool recall (all gold tools)", "mean recall", "avg tools", "avg prompt tokens"],
+        [[r.selector, r.records, f"{r.record_recall:.3f}", f"{r.mean_recall:.3f}", f"{r.avg_tools:.2f}",
+          f"{r.avg_prompt_tokens:.0f}"] for r in rows])
+    paper = markdown_table(["selector (paper, published)", "tool recall", "avg tools", "prompt tokens"], [
+        ["no RAG", "1.000", "16", "2762"], ["basic RAG top-3", "0.949", "3", "1674"],
+        ["DeBERTa-v3-small classifier", "0.998", "3.97", "1397"]])
+    return f"Table 1, this run (test split):\n\n{ours}\n\nPublished in the paper (their data and tokenizer):\n\n{paper}"
