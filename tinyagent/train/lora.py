@@ -3,7 +3,8 @@
 Runs on CPU by default, on a GPU when present, and on several GPUs with `accelerate launch` (no code
 change: the loop uses `Accelerator`; each process takes every P-th micro-batch of the shared order).
 Base weights are kept in `base_dtype` (fp32 by default, bf16 optional), LoRA weights in fp32. The
-output layer is evaluated only from the first plan position on (`logits_to_keep`), which skips most of the vocabulary projection over the long prompt.
+output layer is evaluated only from the first plan position on (`logits_to_keep`), which skips
+most of the vocabulary projection over the long prompt.
 
 Usage:
     from tinyagent.data.records import read_jsonl
@@ -128,7 +129,8 @@ def plan_loss(model: Any, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor,
     return loss, int((target != IGNORE).sum())
 
 
-def _step_micro_batches(order: list[int], step_in_epoch: int, cfg: TrainConfig, rank: int, world: int) -> list[list[int]]:
+def _step_micro_batches(order: list[int], step_in_epoch: int, cfg: TrainConfig, rank: int,
+                        world: int) -> list[list[int]]:
     """Record positions of this process's micro-batches for one optimizer step.
 
     A step covers `micro_batch_size * grad_accum * world` consecutive positions of the epoch order;
@@ -282,7 +284,8 @@ class Trainer:
         return result
 
 
-def train(cfg: TrainConfig, train_records: Sequence[Record], val_records: Sequence[Record] = (), **kw: Any) -> TrainResult:
+def train(cfg: TrainConfig, train_records: Sequence[Record], val_records: Sequence[Record] = (),
+          **kw: Any) -> TrainResult:
     """Build a `Trainer` and run it (resuming when cfg.out_dir has a checkpoint)."""
     return Trainer(cfg, train_records, val_records, **kw).run()
 
