@@ -25,6 +25,13 @@ def test_notebook_is_stripped_numbered_and_parameterised(path):
     assert not dirty, f"code cells {dirty} have outputs: strip them before committing"
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1 and code.index(tagged[0]) == 1, "the second code cell must be tagged `parameters`"
-    for node in ast.parse("".join(tagged[0]["source"])).body:
+    source = "".join(tagged[0]["source"])
+    names = []
+    for node in ast.parse(source).body:
         assert isinstance(node, ast.Assign), "the parameters cell holds assignments only"
         ast.literal_eval(node.value)  # literals only, so papermill can override them
+        names.append(node.targets[0].id)
+    assert all(re.search(r"  # \S", line) for line in source.splitlines()), "each parameter needs a comment"
+    assert "output_dir" in names, "the runner passes every notebook its output_dir"
+    assert "import" in "".join(code[0]["source"]), "the first cell holds the imports"
+    assert "metrics.json" in "".join(code[-1]["source"]), "the last cell records metrics.json"
