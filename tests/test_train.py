@@ -19,17 +19,18 @@ import torch
 
 from tinyagent.data.records import read_jsonl
 from tinyagent.planner.prompt import Example
+from tinyagent.synth.pipeline import synthesize
 from tinyagent.train.checkpoint import read_log
 from tinyagent.train.config import TrainConfig
 from tinyagent.train.data import IGNORE, PlanDataset, epoch_order, record_messages
 from tinyagent.train.lora import Trainer, _step_micro_batches, load_base
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "generated"
-
-
 @pytest.fixture(scope="module")
-def records():
-    return read_jsonl(DATA / "train.jsonl")
+def records(tmp_path_factory):
+    """A small synthetic train split made here, so the test needs no earlier notebook run."""
+    out = tmp_path_factory.mktemp("data")
+    synthesize(400, seed=0, out_dir=out)
+    return read_jsonl(out / "train.jsonl")
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,8 @@ class FakeRetriever:
 
     def retrieve(self, query, tools, k):
         same = [r for r in self.recs if r.query == query]
-        return [Example(r.query, r.plan) for r in (same + self.recs)[:k]]
+        others = [r for r in self.recs if r.query != query]
+        return [Example(r.query, r.plan) for r in (same + others)[:k]]
 
 
 def test_prompt_has_gold_tools_negatives_and_no_self_example(records):
