@@ -24,7 +24,7 @@ from urllib.parse import quote, urlencode
 
 from tinyagent.macos import applescript as osa
 from tinyagent.macos import files, values as v
-from tinyagent.macos.pdfsummary import summarize_pdf as _summarize_pdf
+from tinyagent.tools.pdf import summarize_pdf as _summarize_pdf
 from tinyagent.macos.runner import Runner, run_command
 from tinyagent.tools.assistant import DATE_FORMAT, TRANSPORT_MODES
 from tinyagent.tools.backend import ToolBackend, ToolError

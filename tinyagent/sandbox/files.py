@@ -3,7 +3,8 @@
 Summary method: lead-N extraction. The text pypdf extracts is split into sentences and the first
 `LEAD_SENTENCES` are returned (capped at `MAX_SUMMARY_CHARS`). Lead sentences are the standard
 extractive baseline for reports and news, which put the point first; it needs no model and is
-exactly reproducible.
+exactly reproducible. Reading the PDF (and its errors) is shared with the macOS backend in
+tinyagent/tools/pdf.py, which summarises by key-word sentences instead.
 
 Example:
     >>> import tempfile, pathlib
@@ -23,12 +24,11 @@ from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 from rapidfuzz import fuzz, process, utils
 
 from tinyagent.sandbox.workspace import atomic_write_bytes, inside_workspace
 from tinyagent.tools.backend import ToolError
+from tinyagent.tools.pdf import pdf_text
 
 log = logging.getLogger(__name__)
 
@@ -126,22 +126,13 @@ def find_file(documents: Path, file_name: str) -> Path:
 
 
 def extract_pdf_text(path: Path) -> tuple[str, int]:
-    """All text of the PDF with whitespace collapsed, and its page count."""
-    try:
-        reader = PdfReader(path)
-        text = " ".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, OSError) as exc:
-        raise ToolError(f"could not read {path.name!r} as a PDF: {exc}") from exc
-    return " ".join(text.split()), len(reader.pages)
+    """All text of the PDF with whitespace collapsed, and its page count (ToolError if unreadable)."""
+    text, pages = pdf_text(path)
+    return " ".join(text.split()), pages
 
 
 def summarize_pdf(path: Path) -> str:
     """'<name> (<n> pages): <lead sentences>'; ToolError for non-PDFs or PDFs without text."""
-    if not path.is_file():
-        raise ToolError(f"no file at {str(path)!r}")
-    with open(path, "rb") as fh:
-        if fh.read(5) != b"%PDF-":
-            raise ToolError(f"{path.name!r} is not a PDF file")
     text, pages = extract_pdf_text(path)
     if not text:
         raise ToolError(f"{path.name!r} has no extractable text (a scanned PDF?)")

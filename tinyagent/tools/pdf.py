@@ -1,6 +1,8 @@
-"""A small extractive PDF summary: pypdf text, then the sentences richest in the document's key words.
+"""PDF text and its extractive summary, shared by every tool backend (sandbox and macOS).
 
-No model is involved, so it is fast and deterministic; the joiner LLM can rephrase the result.
+The summary keeps the sentences richest in the document's key words, in document order. No model
+is involved, so it is fast and deterministic; the joiner LLM can rephrase the result. Backends
+check where a path may point before calling in here.
 
 Example:
     >>> text = ("Budgets rose. The budget for travel rose by ten percent. Cats sleep. "
@@ -28,9 +30,10 @@ when them than then there their which would could should into only also more mos
 """.split())
 
 
-def pdf_text(path: str | Path, max_pages: int = MAX_PAGES) -> str:
-    """Text of the first `max_pages` pages; ToolError if the file is missing or not a readable PDF."""
-    from pypdf import PdfReader  # imported here so the backend loads without pypdf until it is needed
+def pdf_text(path: str | Path, max_pages: int = MAX_PAGES) -> tuple[str, int]:
+    """Text of the first `max_pages` pages and the page count; ToolError if the file is missing or
+    not a readable PDF."""
+    from pypdf import PdfReader  # imported here so backends load without pypdf until it is needed
     from pypdf.errors import PyPdfError
 
     file = Path(path).expanduser()
@@ -39,12 +42,12 @@ def pdf_text(path: str | Path, max_pages: int = MAX_PAGES) -> str:
     try:
         with file.open("rb") as f:
             if f.read(5) != b"%PDF-":
-                raise ToolError(f"{str(path)!r} is not a PDF file")
+                raise ToolError(f"{file.name!r} is not a PDF file")
         reader = PdfReader(file)
         pages = [page.extract_text() or "" for page in reader.pages[:max_pages]]
     except (PyPdfError, ValueError, OSError) as e:
         raise ToolError(f"could not read PDF {str(path)!r}: {e}") from None
-    return "\n".join(pages)
+    return "\n".join(pages), len(reader.pages)
 
 
 def summarize_text(text: str, max_sentences: int = 3, max_chars: int = 800) -> str:
@@ -64,8 +67,9 @@ def summarize_text(text: str, max_sentences: int = 3, max_chars: int = 800) -> s
 
 
 def summarize_pdf(path: str | Path, max_sentences: int = 3) -> str:
-    """Summary of a PDF's text; ToolError when it has no extractable text (e.g. a scanned image)."""
-    text = pdf_text(path)
+    """'<name> (<n> pages): <key sentences>'; ToolError when there is no extractable text."""
+    text, pages = pdf_text(path)
     if not text.strip():
-        raise ToolError(f"{str(path)!r} has no extractable text (a scanned PDF?)")
-    return summarize_text(text, max_sentences=max_sentences)
+        raise ToolError(f"{Path(path).name!r} has no extractable text (a scanned PDF?)")
+    return f"{Path(path).name} ({pages} page{'s' if pages != 1 else ''}): " \
+           f"{summarize_text(text, max_sentences=max_sentences)}"
