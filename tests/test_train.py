@@ -170,3 +170,37 @@ def test_resume_refuses_a_checkpoint_of_other_data(base, records, short, uninter
     other = sorted(records, key=lambda r: len(r.plan))[4:8]
     with pytest.raises(ValueError, match="other training data"):
         Trainer(_cfg(out_a), other, model=copy.deepcopy(model), tokenizer=tok).run()
+
+
+def test_prompt_without_gradient_gives_the_same_loss_and_trains_lora(base, short):
+    """prompt_grad=False runs the prompt as a no-grad KV cache: same loss value, LoRA still gets gradients."""
+    from tinyagent.train.data import collate
+    from tinyagent.train.lora import build_lora_model, plan_loss
+    model, tok = base
+    cfg = _cfg(Path("unused"))
+    lora = build_lora_model(copy.deepcopy(model), cfg)
+    ds = PlanDataset(short, tok, seed=0, min_negatives=0, max_negatives=0, max_len=cfg.max_seq_len)
+    batch = collate([ds[0], ds[1]], tok.pad_token_id or 0)  # two lengths: right padding is exercised
+    losses, grads = {}, {}
+    for prompt_grad in (True, False):
+        lora.zero_grad(set_to_none=True)
+        loss, n = plan_loss(lora, batch, prompt_grad=prompt_grad)
+        (loss / n).backward()
+        losses[prompt_grad] = float(loss)
+        grads[prompt_grad] = [p.grad for name, p in lora.named_parameters() if "lora_B" in name]
+    assert losses[False] == pytest.approx(losses[True], rel=1e-4)
+    assert all(g is not None and float(g.abs().sum()) > 0 for g in grads[False])
+    # Without the prompt's backward pass the gradients differ (they miss the prompt positions' share).
+    assert any(not torch.allclose(a, b) for a, b in zip(grads[True], grads[False]))
+
+
+def test_training_continues_from_a_saved_adapter(base, short, uninterrupted, tmp_path):
+    """init_adapter starts from trained LoRA weights: the first loss is near the end of the first run."""
+    out_a, result_a = uninterrupted
+    model, tok = base
+    cfg = _cfg(tmp_path, init_adapter=str(out_a / "best"), max_steps=1, seed=0)
+    result = Trainer(cfg, short, model=copy.deepcopy(model), tokenizer=tok).run()
+    first_a, last_a = result_a.losses[1], result_a.losses[4]
+    assert result.losses[1] < 0.5 * (first_a + last_a), (result.losses, result_a.losses)
+    with pytest.raises(ValueError, match="unknown TrainConfig keys"):
+        TrainConfig.from_dict({"init_adaptor": "x"})

@@ -2,6 +2,7 @@
 
     python -m tinyagent ask "Text Sid that I am running late" --workspace outputs/sandbox
     python -m tinyagent ask "Email Lutfi the quarterly report" --yes --joiner fallback
+    python -m tinyagent ask --audio request.wav --yes      # speech input, transcribed offline (Whisper)
 
 Without --yes, every tool with side effects (sending, creating, ...) is shown with its real
 arguments and runs only after `y` on stdin; with --yes all are approved. Task events are printed as
@@ -53,7 +54,8 @@ class TerminalApproval:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The `ask` options (kept here so cli.py stays small)."""
     p.add_argument("query", nargs="?", help="what to ask the assistant")
-    # Issue 8 adds `--audio FILE` here; `query_text` then transcribes it when no query is given.
+    p.add_argument("--audio", default=None, metavar="FILE",
+                   help="speak instead of typing: transcribe this audio file offline (Whisper) as the query")
     p.add_argument("--yes", action="store_true", help="approve every tool with side effects without asking")
     p.add_argument("--workspace", default="outputs/sandbox", help="sandbox workspace folder")
     p.add_argument("--backend", default="llamacpp", choices=["llamacpp", "transformers", "openai"])
@@ -74,9 +76,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def query_text(args: argparse.Namespace) -> str:
-    """The user's question. The place where issue 8's `--audio` transcription plugs in."""
+    """The user's question: the query argument, or the transcription of `--audio FILE` (not both)."""
+    audio = getattr(args, "audio", None)
+    if audio:
+        if args.query and args.query.strip():
+            raise ValueError("give either a query or --audio FILE, not both")
+        from tinyagent.speech import transcribe
+
+        transcript = transcribe(audio, threads=getattr(args, "threads", 2))  # FileNotFoundError names the file
+        if not transcript.text.strip():
+            raise ValueError(f"no speech recognised in {audio}")
+        print(f"heard ({transcript.audio_s:.1f} s of audio, {transcript.seconds:.2f} s): {transcript.text}")
+        return transcript.text.strip()
     if not args.query or not args.query.strip():
-        raise ValueError("ask needs a query, e.g. python -m tinyagent ask \"Text Sid that I am late\"")
+        raise ValueError('ask needs a query (or --audio FILE), e.g. python -m tinyagent ask "Text Sid that I am late"')
     return args.query.strip()
 
 

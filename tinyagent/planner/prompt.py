@@ -14,7 +14,7 @@ Example:
     ...                       now=datetime(2024, 5, 30, 9, 0))
     >>> [m["role"] for m in msgs], msgs[1]["content"]
     (['system', 'user'], 'Question: Call Sid')
-    >>> "1. get_phone_number(name: str) -> str" in msgs[0]["content"]
+    >>> "1. get_phone_number(name: str) -> str: " in msgs[0]["content"]
     True
     >>> msgs[0]["content"].splitlines()[-1]
     'Current date and time: Thursday, 2024-05-30 09:00:00'
@@ -32,21 +32,16 @@ from tinyagent.tools.catalog import ToolCatalog, ToolSpec
 INTRO = ("You are a planner for a personal assistant. Given a question, write a plan: the function calls "
          "that answer it, numbered in order. You may use only these functions:")
 
-JOIN_DESCRIPTION = ("join() -> None\n   Collects the results of all previous calls. "
-                    "Always call it exactly once, as the last step of every plan.")
+JOIN_DESCRIPTION = "join() -> None: Collects the results of all calls; always the last call of a plan."
 
 RULES = (
     "Rules:",
-    "- Write one call per line as `N. function(arguments)`, numbered 1, 2, 3, ... in order.",
-    "- Arguments are positional Python literals in the order of the signature: strings in double quotes, "
-    "integers, True/False, lists like [\"a\", \"b\"]. Never write `name=value`.",
-    "- Optional trailing arguments may be left out; pass \"\" or [] for an unknown value you must skip.",
-    "- To use the output of call N, write \"$N\" as an argument or inside a string or list (for example "
-    "[\"$1\", \"$2\"]). Only refer to earlier calls.",
-    "- Write a literal dollar sign as $$ (for example \"costs $$5\").",
-    "- Dates are written 'YYYY-MM-DD HH:MM:SS'.",
-    "- You may write a `Thought: ...` line before a call to reason about it.",
-    f"- Call only the functions listed above. End with `N. join()` immediately followed by {END_OF_PLAN}.",
+    "- One call per line, `N. function(arguments)`, numbered 1, 2, 3, ...",
+    "- Arguments are positional Python literals in signature order (\"text\", 3, True, [\"a\", \"b\"]), "
+    "never name=value. Optional arguments (marked ?) may be left out at the end, or passed as \"\" or [].",
+    "- \"$N\" (alone or inside a string or list) is the output of earlier call N. Write $$ for a literal dollar.",
+    "- Dates are 'YYYY-MM-DD HH:MM:SS'. A `Thought: ...` line may come before a call.",
+    f"- Call only the functions above. End with `N. join()` immediately followed by {END_OF_PLAN}.",
 )
 
 
@@ -59,21 +54,21 @@ class Example:
 
 
 def describe_tool(i: int, spec: ToolSpec) -> str:
-    """One numbered tool entry: signature, description and one line per argument.
+    """One numbered tool entry on one line: signature (optional arguments marked ?), description, choices.
+
+    One line per tool keeps prompts short: a 135M planner trains and runs ~2x faster on them than on
+    the per-argument form, and argument meaning lives in the names, the description and the rules.
 
     >>> from tinyagent.tools import ASSISTANT_TOOLS
     >>> print(describe_tool(1, ASSISTANT_TOOLS["get_email_address"]))
-    1. get_email_address(name: str) -> str
-       Look up a contact's email address by name.
-       - name (str): Full or partial name of the person, as the user said it.
+    1. get_email_address(name: str) -> str: Look up a contact's email address by name.
+    >>> print(describe_tool(2, ASSISTANT_TOOLS["maps_show_directions"]))  # doctest: +ELLIPSIS
+    2. maps_show_directions(start_location: str, end_location: str, transport?: str) -> str: ... transport: one of 'd'/'w'/'r'.
     """
-    lines = [f"{i}. {spec.signature()}", f"   {spec.description}"]
-    for p in spec.params:
-        extra = "" if p.required else ", optional"
-        if p.choices:
-            extra += ", one of " + "/".join(repr(c) for c in p.choices)
-        lines.append(f"   - {p.name} ({p.type}{extra}): {p.description}")
-    return "\n".join(lines)
+    args = ", ".join(f"{p.name}{'' if p.required else '?'}: {p.type}" for p in spec.params)
+    line = f"{i}. {spec.name}({args}) -> {spec.returns}: {spec.description}"
+    choices = [f"{p.name}: one of {'/'.join(repr(c) for c in p.choices)}." for p in spec.params if p.choices]
+    return " ".join([line, *choices])
 
 
 def system_prompt(tools: ToolCatalog, *, now: datetime | None = None, examples: Sequence[Example] = (),

@@ -15,17 +15,8 @@ import matplotlib
 matplotlib.use("Agg")  # headless: notebooks under papermill and CI have no display
 import matplotlib.pyplot as plt  # noqa: E402
 
+from tinyagent.figures import save_figure as _save  # noqa: E402
 from tinyagent.toolrag.table import SelectorRow  # noqa: E402
-
-
-def _save(fig, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(path)
-    return path
 
 
 def plot_loss(history: Sequence[float], path: str | Path) -> Path:

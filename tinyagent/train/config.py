@@ -41,6 +41,7 @@ class TrainConfig:
     """Everything a LoRA fine-tuning run needs; see `TrainConfig.help()` for the meaning of each field."""
 
     model: str = _f("", "base model: a directory, a hub-format checkpoint or a .gguf file; '' = offline SmolLM2")
+    init_adapter: str = _f("", "start from this saved LoRA adapter (e.g. a run's best/) instead of a fresh one")
     out_dir: str = _f("outputs/planner", "run folder: checkpoints/, best/, log.jsonl, config.json")
     lora_r: int = _f(16, "LoRA rank")
     lora_alpha: int = _f(32, "LoRA alpha (scale = alpha / r)")
@@ -50,15 +51,16 @@ class TrainConfig:
     weight_decay: float = _f(0.0, "AdamW weight decay")
     warmup_steps: int = _f(15, "linear warmup steps before cosine decay")
     scheduler: str = _f("cosine", "transformers scheduler name: cosine, linear, constant_with_warmup, ...")
-    micro_batch_size: int = _f(4, "examples per forward pass (per process)")
-    grad_accum: int = _f(2, "micro-batches per optimizer step")
+    micro_batch_size: int = _f(1, "examples per forward pass (per process); 1 avoids padding, fastest on CPU")
+    grad_accum: int = _f(8, "micro-batches per optimizer step")
     epochs: int = _f(1, "passes over the training set (ignored when max_steps > 0)")
     max_steps: int = _f(0, "optimizer steps to run; 0 = epochs x steps per epoch")
     max_grad_norm: float = _f(1.0, "gradient clipping norm; 0 disables")
+    prompt_grad: bool = _f(True, "back-propagate through the prompt; False runs it once without gradients (faster)")
     max_seq_len: int = _f(1536, "longest prompt+plan in tokens; longer prompts lose their oldest tokens")
     base_dtype: str = _f("float32", "dtype of the frozen base weights, float32 or bfloat16 (LoRA stays float32)")
     min_negatives: int = _f(0, "fewest irrelevant tools added to the gold tools in a training prompt")
-    max_negatives: int = _f(4, "most irrelevant tools added to the gold tools in a training prompt")
+    max_negatives: int = _f(3, "most irrelevant tools added to the gold tools in a training prompt")
     n_examples: int = _f(0, "in-context examples per prompt (needs a retriever)")
     qat: str = _f("none", "fake Q4_0 quantization: none, base (frozen base weights), merged (base + LoRA delta)")
     eval_every: int = _f(50, "optimizer steps between validation runs; 0 = only at the end")
@@ -121,7 +123,7 @@ class TrainConfig:
     def help(cls) -> str:
         """One line per field: name, default, meaning.
 
-        >>> TrainConfig.help().splitlines()[2]
+        >>> TrainConfig.help().splitlines()[3]
         'lora_r = 16  # LoRA rank'
         """
         return "\n".join(f"{f.name} = {f.default!r}  # {f.metadata['help']}" for f in fields(cls))

@@ -98,15 +98,19 @@ def gguf_cache_dir(gguf_path: Path) -> Path:
 
 
 def build_lora_model(base: Any, cfg: TrainConfig) -> Any:
-    """Wrap `base` (fp32) in a peft LoRA model; apply QAT; cast frozen weights to cfg.base_dtype."""
+    """Wrap `base` (fp32) in a peft LoRA model (fresh or cfg.init_adapter); apply QAT; cast frozen weights."""
     from peft import LoraConfig, get_peft_model
 
     if cfg.qat == "base":
         apply_qat(base, "base")  # before the bf16 cast: quantize from the full-precision weights
     torch.manual_seed(cfg.seed)  # LoRA A init
-    lcfg = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
-                      target_modules=list(cfg.target_modules), task_type="CAUSAL_LM")
-    model = get_peft_model(base, lcfg)
+    if cfg.init_adapter:  # continue from a trained adapter (its rank and targets win over cfg's)
+        from peft import PeftModel
+        model = PeftModel.from_pretrained(base, cfg.init_adapter, is_trainable=True)
+    else:
+        lcfg = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                          target_modules=list(cfg.target_modules), task_type="CAUSAL_LM")
+        model = get_peft_model(base, lcfg)
     if cfg.qat == "merged":
         apply_qat(model, "merged")
     dtype = getattr(torch, cfg.base_dtype)
@@ -115,15 +119,29 @@ def build_lora_model(base: Any, cfg: TrainConfig) -> Any:
     return model
 
 
-def plan_loss(model: Any, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
-    """Summed cross-entropy over plan tokens of a micro-batch, and their count."""
+def plan_loss(model: Any, batch: dict[str, torch.Tensor], *, prompt_grad: bool = True) -> tuple[torch.Tensor, int]:
+    """Summed cross-entropy over plan tokens of a micro-batch, and their count.
+
+    With `prompt_grad=False` the shared prompt part (up to the earliest plan position) is run once
+    without gradients and handed on as a KV cache; only the plan positions are back-propagated. Plan
+    tokens still attend to the whole prompt, but LoRA learns only from what the plan positions
+    compute, so a step costs about a forward pass over the prompt instead of forward + backward.
+    """
     labels = batch["labels"]
     plan_pos = (labels != IGNORE).any(dim=0).nonzero()
     first = int(plan_pos[0]) if len(plan_pos) else labels.shape[1] - 1
-    keep = labels.shape[1] - max(first - 1, 0)  # logits from the position that predicts the first plan token
-    out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], logits_to_keep=keep)
+    split = max(first - 1, 0)  # the position whose logits predict the first plan token
+    ids, mask = batch["input_ids"], batch["attention_mask"]
+    if prompt_grad or split == 0:
+        out = model(input_ids=ids, attention_mask=mask, logits_to_keep=labels.shape[1] - split)
+    else:
+        with torch.no_grad():
+            prefix = model(input_ids=ids[:, :split], attention_mask=mask[:, :split], use_cache=True,
+                           logits_to_keep=1)
+        out = model(input_ids=ids[:, split:], attention_mask=mask, past_key_values=prefix.past_key_values,
+                    use_cache=False)
     logits = out.logits[:, :-1].float()
-    target = labels[:, labels.shape[1] - keep + 1:]
+    target = labels[:, split + 1:]
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=IGNORE,
                            reduction="sum")
     return loss, int((target != IGNORE).sum())
@@ -209,7 +227,7 @@ class Trainer:
             batch = {k: v.to(self.acc.device) for k, v in batch.items()}
             ctx = self.acc.no_sync(self.model) if j < len(batches) - 1 else contextlib.nullcontext()
             with ctx:
-                loss_sum, _ = plan_loss(self.model, batch)
+                loss_sum, _ = plan_loss(self.model, batch, prompt_grad=self.cfg.prompt_grad)
                 self.acc.backward(loss_sum / max(n_tok, 1))
             total += float(loss_sum.detach())
         if self.cfg.max_grad_norm:

@@ -1,0 +1,52 @@
+"""tinyagent.study.quantization: several real GGUF planners on the same records, interleaved, one row each.
+
+Two candidates share the offline SmolLM2 GGUF (a copy under another name), so the test needs no
+fine-tuned model; a few tokens per plan keep it short.
+
+Usage: .venv/bin/python -m pytest tests/test_study_quantization.py -q
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_study import write_test_data
+from tinyagent.evaluate import load_eval_records
+from tinyagent.evaluate.harness import read_predictions
+from tinyagent.planner.models import default_planner_gguf
+from tinyagent.study.quantization import Candidate, compare_models, table2_markdown
+from tinyagent.toolrag.selection import AllTools
+
+
+def test_models_are_compared_on_the_same_records(tmp_path: Path):
+    data = write_test_data(tmp_path)
+    records = load_eval_records(data)[:3]
+    copy = tmp_path / "copy.gguf"
+    shutil.copyfile(default_planner_gguf(), copy)
+    models = [Candidate("base", "shipped Q4_1", default_planner_gguf(), "Q4_1", False),
+              Candidate("copy", "same weights, copied", copy, "Q4_1", False)]
+    rows = compare_models(models, records, AllTools(), data=data, out_dir=tmp_path / "eval", max_tokens=4,
+                          threads=1, chunk=2)
+    assert [r["name"] for r in rows] == ["base", "copy"]
+    for row in rows:
+        assert row["n"] == 3 and row["size_bytes"] == default_planner_gguf().stat().st_size
+        assert 0 <= row["ci95"][0] <= row["success_rate"] <= row["ci95"][1] <= 1
+        assert row["latency_p50_s"] > 0
+        assert set(read_predictions(Path(row["eval_dir"]) / "predictions.jsonl")) == {r.id for r in records}
+    # Identical weights and greedy decoding: the same plans.
+    preds = [read_predictions(Path(r["eval_dir"]) / "predictions.jsonl") for r in rows]
+    assert {i: p["pred"] for i, p in preds[0].items()} == {i: p["pred"] for i, p in preds[1].items()}
+    assert "| shipped Q4_1 | Q4_1 | no |" in table2_markdown(rows)
+
+
+def test_bad_candidates_are_refused(tmp_path: Path):
+    data = write_test_data(tmp_path)
+    records = load_eval_records(data)[:1]
+    same = [Candidate("a", "x", default_planner_gguf(), "Q4_1", False)] * 2
+    with pytest.raises(ValueError, match="unique"):
+        compare_models(same, records, AllTools(), data=data, out_dir=tmp_path)
+    gone = [Candidate("a", "x", tmp_path / "missing.gguf", "Q4_0", False)]
+    with pytest.raises(FileNotFoundError, match="missing.gguf"):
+        compare_models(gone, records, AllTools(), data=data, out_dir=tmp_path)

@@ -1,0 +1,68 @@
+"""The sandbox workspace as HTML: events, outbox, notes, reminders, texts and meetings, with what
+the last run added marked "new", so the user sees exactly what the agent did.
+
+Example:
+    >>> summary = {"root": "/ws", "events": [], "notes": [], "reminders": [], "sms": [], "zoom": [],
+    ...            "outbox": [{"to": "sid@x.org", "cc": "", "subject": "Hi <b>", "attachments": [],
+    ...                        "path": "/ws/outbox/1.eml"}]}
+    >>> new_paths({"outbox": []}, summary)
+    ['/ws/outbox/1.eml']
+    >>> html = workspace_html(summary, new=["/ws/outbox/1.eml"])
+    >>> "Hi &lt;b&gt;" in html and "NEW" in html
+    True
+"""
+from __future__ import annotations
+
+import html
+from typing import Any, Callable, Iterable
+
+# section key -> (heading, columns shown as (header, function of the item))
+Row = Callable[[dict[str, Any]], str]
+SECTIONS: dict[str, tuple[str, tuple[tuple[str, Row], ...]]] = {
+    "events": ("Calendar events", (("title", lambda e: e["title"]), ("start", lambda e: e["start"]),
+                                   ("end", lambda e: e["end"]), ("invitees", lambda e: ", ".join(e["invitees"])),
+                                   ("location", lambda e: e["location"]))),
+    "outbox": ("Outbox (mail)", (("to", lambda m: m["to"]), ("cc", lambda m: m["cc"]),
+                                 ("subject", lambda m: m["subject"]),
+                                 ("attachments", lambda m: ", ".join(a or "" for a in m["attachments"])))),
+    "sms": ("Text messages", (("to", lambda s: ", ".join(s.get("recipients", []))),
+                              ("message", lambda s: s.get("message", "")))),
+    "notes": ("Notes", (("folder", lambda n: n["folder"]), ("title", lambda n: n["title"]),
+                        ("chars", lambda n: str(n["chars"])))),
+    "reminders": ("Reminders", (("name", lambda r: r["name"]), ("due", lambda r: r["due"] or ""),
+                                ("list", lambda r: r["list"]))),
+    "zoom": ("Zoom meetings", (("topic", lambda z: z.get("topic", "")), ("start", lambda z: z.get("start_time", "")),
+                               ("link", lambda z: z.get("link", "")))),
+}
+
+
+def new_paths(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Files that appear in `after` but not in `before` (both `workspace_summary()` snapshots)."""
+    def paths(summary: dict[str, Any]) -> set[str]:
+        return {item["path"] for key in SECTIONS for item in summary.get(key, ()) if "path" in item}
+    return sorted(paths(after) - paths(before))
+
+
+def _table(items: list[dict[str, Any]], columns: tuple[tuple[str, Row], ...], new: set[str]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h, _ in columns)
+    rows = []
+    for item in items:
+        cells = "".join(f"<td>{html.escape(str(get(item)))}</td>" for _, get in columns)
+        mark = "<td><b style='color:#2e7d32'>NEW</b></td>" if item.get("path") in new else "<td></td>"
+        rows.append(f"<tr>{mark}{cells}</tr>")
+    return f"<table style='border-collapse:collapse;font-size:12px'><tr><th></th>{head}</tr>{''.join(rows)}</table>"
+
+
+def workspace_html(summary: dict[str, Any], new: Iterable[str] = ()) -> str:
+    """HTML of a `workspace_summary()`; items whose path is in `new` are marked NEW."""
+    fresh = set(new)
+    parts = [f"<div style='font-size:12px'><b>Sandbox workspace</b> <code>{html.escape(str(summary.get('root', '')))}"
+             f"</code> ({len(fresh)} new file(s) from this run)</div>"]
+    for key, (heading, columns) in SECTIONS.items():
+        items = summary.get(key) or []
+        if items:
+            parts.append(f"<div style='margin-top:6px'><b>{heading}</b> ({len(items)})</div>"
+                         + _table(items, columns, fresh))
+    if len(parts) == 1:
+        parts.append("<div><i>nothing written yet</i></div>")
+    return "".join(parts)

@@ -1,0 +1,95 @@
+"""Table 2 measured side by side: several planner GGUFs on the same records, selector and settings.
+
+Models are evaluated in interleaved chunks (chunk 1 of every model, then chunk 2, ...), so a change
+in machine load during the run touches every model alike instead of biasing whichever ran last.
+Each model's predictions go to its own resumable harness eval dir (`out_dir/<name>`).
+
+Usage:
+    models = [Candidate("base", "SmolLM2-135M off the shelf", default_planner_gguf(), "Q4_1", False), ...]
+    rows = compare_models(models, test_records, clf, data=Path("data/test.jsonl"), out_dir=out / "eval")
+    print(table2_markdown(rows))
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from tqdm.auto import tqdm
+
+from tinyagent.data.records import Record
+from tinyagent.planner.backends import make_backend
+from tinyagent.study.evaluation import EvalRun, base_settings, run_one
+from tinyagent.tables import markdown_table
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One row of Table 2: a planner GGUF and how it was made."""
+
+    name: str  # short id: base, f16, q4_0, q4_0_qat, ...
+    label: str  # human text
+    gguf: Path
+    quant: str  # storage type as llama.cpp names it: F16, Q4_0, Q4_1
+    qat: bool  # fine-tuned with fake Q4_0 quantization
+
+
+def table2_row(c: Candidate, summary: dict[str, Any], eval_dir: Path) -> dict[str, Any]:
+    """The Table 2 row of one evaluated model (contract read by notebook 05)."""
+    paper, lat = summary["paper"], summary["latency_s"]["plan"]
+    return {"name": c.name, "label": c.label, "gguf": str(c.gguf), "quant": c.quant, "qat": c.qat,
+            "size_bytes": c.gguf.stat().st_size, "n": paper["n"], "successes": paper["successes"],
+            "success_rate": paper["success_rate"], "ci95": list(paper["ci95"]),
+            "strict_success_rate": summary["strict"]["success_rate"],
+            "latency_p50_s": lat["p50"], "latency_p95_s": lat["p95"],
+            "first_task_p50_s": summary["latency_s"]["first_task"]["p50"],
+            "output_tokens_mean": summary["output_tokens"]["mean"], "eval_dir": str(eval_dir)}
+
+
+def compare_models(models: Sequence[Candidate], records: Sequence[Record], selector: Any, *, data: Path,
+                   out_dir: str | Path, selector_label: str = "classifier", max_tokens: int = 192,
+                   threads: int = 2, chunk: int = 5) -> list[dict[str, Any]]:
+    """Evaluate every model on `records` with `selector`; one `table2_row` per model, in order."""
+    if not models or not records:
+        raise ValueError("compare_models needs at least one model and one record")
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise ValueError(f"model names must be unique, got {names}")
+    missing = [str(m.gguf) for m in models if not Path(m.gguf).is_file()]
+    if missing:
+        raise FileNotFoundError(f"GGUF files not found: {missing}")
+    out = Path(out_dir)
+    run = EvalRun("table2", selector_label, selector)
+    backends = {m.name: make_backend("llamacpp", str(m.gguf), n_threads=threads) for m in models}
+    summaries: dict[str, dict[str, Any]] = {}
+    ends = list(range(chunk, len(records), chunk)) + [len(records)]
+    with tqdm(total=len(records) * len(models), desc="table 2", unit="plan") as bar:
+        for end in ends:
+            for m in models:
+                base = base_settings(data, Path(m.gguf), max_tokens)
+                summaries[m.name] = run_one(run, records[:end], backends[m.name], out / m.name, base, progress=False)
+                bar.n = sum(s["n"] for s in summaries.values())
+                bar.refresh()
+    return [table2_row(m, summaries[m.name], out / m.name) for m in models]
+
+
+def table2_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    """Our Table 2 as Markdown: success (95% CI), size, planner latency p50/p95 per model.
+
+    >>> row = {"label": "f16", "quant": "F16", "qat": False, "successes": 8, "n": 10, "success_rate": 0.8,
+    ...        "ci95": [0.49, 0.94], "size_bytes": 270_900_000, "latency_p50_s": 1.234, "latency_p95_s": 2.0}
+    >>> print(table2_markdown([row]).splitlines()[2])
+    | f16 | F16 | no | 8/10 = 80.0% (49%-94%) | 270.9 | 1.23 | 2.00 |
+    """
+    body = [[r["label"], r["quant"], "yes" if r["qat"] else "no",
+             f"{r['successes']}/{r['n']} = {r['success_rate']:.1%} ({r['ci95'][0]:.0%}-{r['ci95'][1]:.0%})",
+             f"{r['size_bytes'] / 1e6:.1f}", _sec(r["latency_p50_s"]), _sec(r["latency_p95_s"])] for r in rows]
+    return markdown_table(["model", "weights", "QAT", "success (95% CI)", "size MB", "latency p50 s",
+                           "latency p95 s"], body)
+
+
+def _sec(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2f}"

@@ -1,0 +1,77 @@
+"""Training curves from a run's log.jsonl: plan-token loss per step and validation success per eval.
+
+Example:
+    >>> import json, tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> rows = [{"step": 1, "loss": 2.0}, {"step": 2, "loss": 1.0}, {"step": 2, "eval": {"success": 0.5}}]
+    >>> _ = (d / "log.jsonl").write_text("".join(json.dumps(r) + "\\n" for r in rows))
+    >>> c = read_curves(d / "log.jsonl")
+    >>> c.loss, c.val_success, c.best()
+    ([(1, 2.0), (2, 1.0)], [(2, 0.5)], (2, 0.5))
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from tinyagent.figures import save_figure
+from tinyagent.train.checkpoint import read_log
+
+
+@dataclass
+class Curves:
+    """(step, value) pairs in step order."""
+
+    loss: list[tuple[int, float]] = field(default_factory=list)  # mean plan-token loss per optimizer step
+    val_success: list[tuple[int, float]] = field(default_factory=list)  # DAG success on the val records
+
+    def best(self) -> tuple[int, float] | None:
+        """(step, success) of the best validation (the earliest on ties, as the trainer keeps it)."""
+        if not self.val_success:
+            return None
+        top = max(v for _, v in self.val_success)
+        return next((s, v) for s, v in self.val_success if v == top)
+
+    def smoothed_loss(self, window: int = 10) -> list[tuple[int, float]]:
+        """Trailing mean of the loss over `window` steps (single steps are noisy at batch size 8)."""
+        out = []
+        for i, (step, _) in enumerate(self.loss):
+            vals = [v for _, v in self.loss[max(0, i - window + 1): i + 1]]
+            out.append((step, sum(vals) / len(vals)))
+        return out
+
+
+def read_curves(log_path: str | Path) -> Curves:
+    """Curves from a trainer log (rows with "loss" or "eval"); a missing log raises FileNotFoundError."""
+    path = Path(log_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no training log at {path} (did the fine-tuning step run?)")
+    curves = Curves()
+    for row in read_log(path):
+        if "loss" in row:
+            curves.loss.append((int(row["step"]), float(row["loss"])))
+        if "eval" in row:
+            curves.val_success.append((int(row["step"]), float(row["eval"]["success"])))
+    return curves
+
+
+def plot_curves(curves: Curves, path: str | Path, title: str = "LoRA fine-tuning") -> Path:
+    """Loss (raw and smoothed, log scale) and validation success against the optimizer step."""
+    if not curves.loss:
+        raise ValueError("no loss rows to plot")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
+    steps, losses = zip(*curves.loss)
+    a.plot(steps, losses, lw=0.8, alpha=0.4, label="per step")
+    a.plot(*zip(*curves.smoothed_loss()), lw=1.6, label="10-step mean")
+    a.set(xlabel="optimizer step", ylabel="plan-token loss", yscale="log", title=f"{title}: training loss")
+    a.legend()
+    if curves.val_success:
+        b.plot(*zip(*curves.val_success), marker="o")
+        best = curves.best()
+        b.annotate(f"best {best[1]:.0%} @ {best[0]}", best, textcoords="offset points", xytext=(-40, -15))
+    b.set(xlabel="optimizer step", ylabel="DAG success rate", ylim=(-0.02, 1.02), title="validation success")
+    for ax in (a, b):
+        ax.grid(alpha=0.3)
+    return save_figure(fig, path)
