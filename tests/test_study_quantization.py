@@ -16,7 +16,8 @@ from tests.test_study import write_test_data
 from tinyagent.evaluate import load_eval_records
 from tinyagent.evaluate.harness import read_predictions
 from tinyagent.planner.models import default_planner_gguf
-from tinyagent.study.quantization import Candidate, compare_models, table2_markdown
+from tinyagent.study.quantization import Candidate, compare_models
+from tinyagent.study.tables import table2_markdown
 from tinyagent.toolrag.selection import AllTools
 
 

@@ -204,3 +204,5 @@ def test_training_continues_from_a_saved_adapter(base, short, uninterrupted, tmp
     assert result.losses[1] < 0.5 * (first_a + last_a), (result.losses, result_a.losses)
     with pytest.raises(ValueError, match="unknown TrainConfig keys"):
         TrainConfig.from_dict({"init_adaptor": "x"})
+    with pytest.raises(FileNotFoundError, match="no saved LoRA adapter"):
+        Trainer(_cfg(tmp_path / "b", init_adapter=str(tmp_path)), short, model=copy.deepcopy(model), tokenizer=tok)

@@ -7,7 +7,7 @@ Each model's predictions go to its own resumable harness eval dir (`out_dir/<nam
 Usage:
     models = [Candidate("base", "SmolLM2-135M off the shelf", default_planner_gguf(), "Q4_1", False), ...]
     rows = compare_models(models, test_records, clf, data=Path("data/test.jsonl"), out_dir=out / "eval")
-    print(table2_markdown(rows))
+    print(tinyagent.study.tables.table2_markdown(rows))
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from tqdm.auto import tqdm
 from tinyagent.data.records import Record
 from tinyagent.planner.backends import make_backend
 from tinyagent.study.evaluation import EvalRun, base_settings, run_one
-from tinyagent.tables import markdown_table
 
 log = logging.getLogger(__name__)
 
@@ -74,22 +73,3 @@ def compare_models(models: Sequence[Candidate], records: Sequence[Record], selec
                 bar.n = sum(s["n"] for s in summaries.values())
                 bar.refresh()
     return [table2_row(m, summaries[m.name], out / m.name) for m in models]
-
-
-def table2_markdown(rows: Sequence[dict[str, Any]]) -> str:
-    """Our Table 2 as Markdown: success (95% CI), size, planner latency p50/p95 per model.
-
-    >>> row = {"label": "f16", "quant": "F16", "qat": False, "successes": 8, "n": 10, "success_rate": 0.8,
-    ...        "ci95": [0.49, 0.94], "size_bytes": 270_900_000, "latency_p50_s": 1.234, "latency_p95_s": 2.0}
-    >>> print(table2_markdown([row]).splitlines()[2])
-    | f16 | F16 | no | 8/10 = 80.0% (49%-94%) | 270.9 | 1.23 | 2.00 |
-    """
-    body = [[r["label"], r["quant"], "yes" if r["qat"] else "no",
-             f"{r['successes']}/{r['n']} = {r['success_rate']:.1%} ({r['ci95'][0]:.0%}-{r['ci95'][1]:.0%})",
-             f"{r['size_bytes'] / 1e6:.1f}", _sec(r["latency_p50_s"]), _sec(r["latency_p95_s"])] for r in rows]
-    return markdown_table(["model", "weights", "QAT", "success (95% CI)", "size MB", "latency p50 s",
-                           "latency p95 s"], body)
-
-
-def _sec(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.2f}"

@@ -106,6 +106,9 @@ def build_lora_model(base: Any, cfg: TrainConfig) -> Any:
     torch.manual_seed(cfg.seed)  # LoRA A init
     if cfg.init_adapter:  # continue from a trained adapter (its rank and targets win over cfg's)
         from peft import PeftModel
+        if not (Path(cfg.init_adapter) / "adapter_config.json").is_file():
+            raise FileNotFoundError(f"TrainConfig.init_adapter {cfg.init_adapter!r} holds no saved LoRA adapter "
+                                    "(adapter_config.json); point it at a run's best/ or checkpoints/step-N/adapter")
         model = PeftModel.from_pretrained(base, cfg.init_adapter, is_trainable=True)
     else:
         lcfg = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
