@@ -121,3 +121,26 @@ def test_sizes_and_metadata(exported):
     fields = gguf.GGUFReader(f16).fields
     assert fields["general.file_type"].contents() == gguf.LlamaFileType.MOSTLY_F16
     assert "im_start" in fields["tokenizer.chat_template"].contents()
+
+
+def test_merged_state_dict_equals_peft_merge_and_leaves_model_unchanged(tmp_path):
+    """Validation exports the adapter being trained: the merged copy must equal peft's merge, model untouched."""
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    from tinyagent.train.export import merged_state_dict
+
+    base, _ = load_base()
+    torch.manual_seed(1)
+    lora = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "down_proj"],
+                                           init_lora_weights=False))
+    before = {k: v.clone() for k, v in lora.state_dict().items()}
+    state = merged_state_dict(lora)
+    assert all(torch.equal(before[k], v) for k, v in lora.state_dict().items())  # nothing merged in place
+    lora.save_pretrained(tmp_path / "adapter")
+    fresh, _ = load_base()  # a new copy read from disk
+    want = PeftModel.from_pretrained(fresh, str(tmp_path / "adapter")).merge_and_unload().state_dict()
+    assert set(state) == set(want), sorted(set(state) ^ set(want))[:5]
+    worst = max(float((state[k].float() - want[k].float()).abs().max()) for k in want)
+    assert worst < 1e-5, worst
+    q = "model.layers.0.self_attn.q_proj.weight"  # a LoRA layer: merged weight differs from the base weight
+    assert float((state[q] - before[f"base_model.model.{q.replace('.weight', '.base_layer.weight')}"]).abs().max()) > 0

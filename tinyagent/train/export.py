@@ -59,14 +59,39 @@ def merge_adapter(adapter_dir: str | Path, base: str | Path = "") -> tuple[Any, 
     return merged.eval(), tokenizer
 
 
-def gguf_tensors(model: Any) -> dict[str, np.ndarray]:
-    """The model's weights under llama.cpp tensor names, Q/K permuted, 2-D as f16 and 1-D as f32."""
+def merged_state_dict(model: Any) -> dict[str, torch.Tensor]:
+    """Weights of a model with any LoRA deltas folded in, under the base model's names; `model` is unchanged.
+
+    Validation exports the adapter being trained every few steps: merging in place and unmerging
+    would round the base weights (bf16) and perturb training, so the merged copy is computed aside.
+    A model without LoRA layers gives its own state dict.
+    """
+    state = {k: v.detach() for k, v in model.state_dict().items()}
+    out: dict[str, torch.Tensor] = {}
+    for name, module in model.named_modules():
+        lora_a, lora_b = getattr(module, "lora_A", None), getattr(module, "lora_B", None)
+        if not lora_a or not hasattr(module, "base_layer"):
+            continue
+        w = module.base_layer.weight.detach().to(torch.float32)
+        for key in lora_a:  # one delta per active adapter
+            delta = lora_b[key].weight.detach().float() @ lora_a[key].weight.detach().float()
+            w = w + delta * module.scaling[key]
+        out[name + ".weight"] = w
+    for k, v in state.items():
+        if "lora_" not in k:  # LoRA factors are folded in above; a wrapped layer's own weight is "base_layer"
+            out.setdefault(k.replace(".base_layer.", "."), v)
+    prefix = "base_model.model."
+    return {k[len(prefix):] if k.startswith(prefix) else k: v for k, v in out.items()}
+
+
+def gguf_tensors(model: Any, state: dict[str, torch.Tensor] | None = None) -> dict[str, np.ndarray]:
+    """The model's weights (or `state`, HF names) under llama.cpp names, Q/K permuted, 2-D f16, 1-D f32."""
     import gguf
 
     cfg = model.config
     tmap = gguf.get_tensor_name_map(gguf.MODEL_ARCH.LLAMA, cfg.num_hidden_layers)
     out: dict[str, np.ndarray] = {}
-    for name, t in model.state_dict().items():
+    for name, t in (state if state is not None else model.state_dict()).items():
         if name == "lm_head.weight" and cfg.tie_word_embeddings:
             continue  # tied: llama.cpp reuses token_embd
         new = tmap.get_name(name, try_suffixes=(".weight", ".bias"))
@@ -81,8 +106,10 @@ def gguf_tensors(model: Any) -> dict[str, np.ndarray]:
     return out
 
 
-def write_gguf(model: Any, out_path: str | Path, base_gguf: str | Path | None = None) -> Path:
-    """Write `model` as an f16 GGUF with the metadata of `base_gguf` (default: offline SmolLM2); atomic."""
+def write_gguf(model: Any, out_path: str | Path, base_gguf: str | Path | None = None, *,
+               state: dict[str, torch.Tensor] | None = None) -> Path:
+    """Write `model` (or its weights `state`, e.g. `merged_state_dict(peft_model)`) as an f16 GGUF with the
+    metadata of `base_gguf` (default: offline SmolLM2); atomic."""
     import gguf
 
     base_gguf = Path(base_gguf or default_planner_gguf())
@@ -90,7 +117,7 @@ def write_gguf(model: Any, out_path: str | Path, base_gguf: str | Path | None = 
     arch = reader.fields["general.architecture"].contents()
     if arch != "llama":
         raise ValueError(f"only Llama-architecture GGUFs are supported, {base_gguf} is {arch!r}")
-    tensors = gguf_tensors(model)
+    tensors = gguf_tensors(model, state)
     expected = {t.name for t in reader.tensors}
     if set(tensors) != expected:
         raise ValueError(f"tensor sets differ from {base_gguf.name}: missing {sorted(expected - set(tensors))[:5]}, "
