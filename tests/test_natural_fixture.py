@@ -2,8 +2,9 @@
 
 Checks: every record loads (record reader and evaluation loader); every gold plan parses, validates
 against the 16 tools and is in rendered form; every plan runs on the sandbox world the generator
-uses with no tool error, and every name reaches the person meant; all tools and shapes occur; dates are not before the reference time; and
-no query occurs in what the offline generator produces (notebook 01's `synthesize`, default seed).
+uses with no tool error, and every name reaches the person meant; all tools and shapes occur;
+dates are not before the reference time; and no query occurs in what the offline generator
+produces (notebook 01's `synthesize`, default seed).
 
 Usage: .venv/bin/python -m pytest tests/test_natural_fixture.py -q
 """
