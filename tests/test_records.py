@@ -144,11 +144,11 @@ def test_nestools_records_share_the_record_type(tmp_path):
 
 
 def test_record_now_is_the_one_reference_date():
-    from tinyagent.evaluate.datasets import DEFAULT_NOW, reference_time
+    from tinyagent.evaluate.datasets import reference_time
     from tinyagent.synth.offline import DEFAULT_REFERENCE_TIME
     from tinyagent.train.data import record_now
     rec = Record("r1", "Text Sid", "1. ...", ("send_sms",), "single")
-    assert rec.now() == Record.DEFAULT_NOW == DEFAULT_NOW
+    assert rec.now() == Record.DEFAULT_NOW
     assert Record.DEFAULT_NOW.strftime("%Y-%m-%d %H:%M:%S") == DEFAULT_REFERENCE_TIME == "2024-05-27 09:00:00"
     later = Record("r2", "Text Sid", "1. ...", ("send_sms",), "single", meta={"reference_time": "2024-06-01 18:30:00"})
     assert later.now() == reference_time(later) == record_now(later) == datetime(2024, 6, 1, 18, 30)

@@ -14,8 +14,7 @@ from tinyagent.data.formats import FORMATS, DatasetError, detect_format, load_ev
 from tinyagent.data.records import Record, record_catalog
 from tinyagent.tools.schema import EXTERNAL_APP, catalog_from_json_schemas
 
-DEFAULT_NOW = Record.DEFAULT_NOW  # prompt date for records without a reference time
 reference_time = Record.now  # the "current date" the record's gold plan was written for
 
-__all__ = ["DEFAULT_NOW", "EXTERNAL_APP", "FORMATS", "DatasetError", "catalog_from_json_schemas", "detect_format",
-           "load_eval_records", "record_catalog", "reference_time"]
+__all__ = ["EXTERNAL_APP", "FORMATS", "DatasetError", "catalog_from_json_schemas", "detect_format", "load_eval_records",
+           "record_catalog", "reference_time"]
