@@ -33,7 +33,7 @@ def new_figure(**kwargs: Any) -> Figure:
 def save_figure(fig: Figure, path: str | Path, dpi: int = 110, bbox_inches: str | None = "tight") -> Path:
     """Write `fig` to `path` as PNG atomically (temporary file + rename); returns the path.
 
-    The returned Figure stays usable: a notebook can still show it inline by returning it from a cell.
+    Nothing is closed (there is no pyplot state to clean up): a notebook cell can still return `fig`.
     """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches=bbox_inches)
