@@ -29,7 +29,8 @@ from tinyagent.atomic import write_json_atomic
 from tinyagent.toolrag.basic_rag import EmbeddingRAG
 from tinyagent.toolrag.classifier import ClassifierConfig, ToolClassifier, config_dict, train_classifier
 from tinyagent.toolrag.embed import set_cpu_threads
-from tinyagent.toolrag.pipeline import load_splits, standard_selectors
+from tinyagent.data import load_splits
+from tinyagent.toolrag.pipeline import standard_selectors
 from tinyagent.toolrag.table import format_table, nestools_recall_at_k, rag_recall_at_k, table1
 
 NESTOOLS = "/work/shared/data/external/nestools/test_data.jsonl"

@@ -1,4 +1,4 @@
-"""Tool catalog: the 16 reference tools, their label order, apps, side effects and JSON schemas.
+"""Tool catalog: the 16 reference tools, their label order, apps, side effects and JSON schemas both ways.
 
 Usage: .venv/bin/python -m pytest tests/test_catalog.py -q
 """
@@ -6,6 +6,7 @@ import jsonschema
 import pytest
 
 from tinyagent.tools import APPS, ASSISTANT_TOOLS, ToolCatalog, ToolParam, ToolSpec
+from tinyagent.tools.schema import EXTERNAL_APP, SchemaError, catalog_from_json_schemas, catalog_schemas, tool_schema
 
 # ToolRAG label order of the reference implementation (RESEARCH.md section 2).
 REFERENCE_ORDER = ["create_calendar_event", "get_phone_number", "get_email_address", "open_and_get_file_path",
@@ -53,6 +54,26 @@ def test_json_schemas_are_valid_openai_tools():
     jsonschema.validate({"recipients": ["+1 555 0100"], "message": "hi"}, sms)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"recipients": "+1 555 0100", "message": "hi"}, sms)
+
+
+def test_catalog_round_trips_through_json_schemas():
+    rebuilt = catalog_from_json_schemas(ASSISTANT_TOOLS.json_schemas())
+    assert rebuilt.names == ASSISTANT_TOOLS.names
+    for a, b in zip(rebuilt, ASSISTANT_TOOLS):
+        assert a.params == b.params and a.signature() == b.signature()
+        assert a.app == EXTERNAL_APP and not a.side_effects  # not in a schema
+    with pytest.raises(SchemaError, match="JSON type 'tuple'"):
+        catalog_from_json_schemas([{"name": "f", "parameters": {"properties": {"x": {"type": "tuple"}}}}])
+    with pytest.raises(SchemaError, match="tool schema 0: expected an object with a 'name'"):
+        catalog_from_json_schemas([{"function": {"description": "no name"}}])
+    with pytest.raises(SchemaError, match="duplicate tool name 'f'"):
+        catalog_from_json_schemas([{"name": "f"}, {"name": "f"}])
+
+
+def test_methods_and_module_write_the_same_schemas():
+    sms = ASSISTANT_TOOLS["send_sms"]
+    assert sms.json_schema() == tool_schema(sms)
+    assert ASSISTANT_TOOLS.json_schemas() == catalog_schemas(ASSISTANT_TOOLS)
 
 
 def test_subsets_and_apps():

@@ -1,5 +1,5 @@
 """Evaluation harness with a scripted planner: scores, resume without duplicates, torn lines, config
-mismatch, summary keys, NesTools and upstream inputs, JSON-schema catalogs.
+mismatch, summary keys, NesTools and upstream inputs (the JSON-schema converter: tests/test_catalog.py).
 
 Usage: .venv/bin/python -m pytest tests/test_eval_harness.py -q
 """
@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from tinyagent.agent.scripted import ScriptedBackend
-from tinyagent.evaluate import (ConfigMismatch, DatasetError, catalog_from_json_schemas, load_eval_records,
-                                read_predictions, run_eval)
+from tinyagent.evaluate import ConfigMismatch, DatasetError, load_eval_records, read_predictions, run_eval
 from tinyagent.metrics import score_many
 from tinyagent.planner.backends.base import GenerationConfig
 from tinyagent.tools import ASSISTANT_TOOLS
@@ -174,12 +173,3 @@ def test_upstream_json_and_format_errors(tmp_path):
         load_eval_records(dup)
     with pytest.raises(DatasetError, match="no such file"):
         load_eval_records(tmp_path / "missing.jsonl")
-
-
-def test_catalog_round_trips_through_json_schemas():
-    rebuilt = catalog_from_json_schemas(ASSISTANT_TOOLS.json_schemas())
-    assert rebuilt.names == ASSISTANT_TOOLS.names
-    for a, b in zip(rebuilt, ASSISTANT_TOOLS):
-        assert a.params == b.params and a.signature() == b.signature()
-    with pytest.raises(DatasetError, match="JSON type 'tuple'"):
-        catalog_from_json_schemas([{"name": "f", "parameters": {"properties": {"x": {"type": "tuple"}}}}])

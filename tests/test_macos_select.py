@@ -12,7 +12,7 @@ import pytest
 
 from tinyagent.macos import MacOSBackend
 from tinyagent.tools.backend import ToolBackend, ToolError
-from tinyagent.tools.select import BACKENDS, get_backend
+from tinyagent.backends import BACKENDS, get_backend
 
 
 class FakeSandbox(ToolBackend):

@@ -1,18 +1,23 @@
-"""Tests for the dataset record type, plan shapes, JSONL helpers and the upstream/NesTools loaders.
+"""Tests for the dataset record type, its reference date, plan shapes, JSONL helpers, the split reader,
+the format registry and the upstream/NesTools loaders.
 
 Usage: .venv/bin/python -m pytest tests/test_records.py -q
 """
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
-from tinyagent.data.records import (SHAPES, Record, normalize_query, plan_shape, read_jsonl,
+from tinyagent.data.formats import FORMATS, DatasetError, detect_format
+from tinyagent.data.nestools import load_nestools_records
+from tinyagent.data.records import (SHAPES, Record, normalize_query, plan_shape, read_jsonl, record_catalog,
                                     write_jsonl_atomic)
-from tinyagent.data.upstream import UpstreamFormatError, load_nestools_records, load_upstream, upstream_records
+from tinyagent.data.splits import SPLITS, load_splits
+from tinyagent.data.upstream import UpstreamFormatError, load_upstream, upstream_records
 from tinyagent.plan.parser import parse_plan
 from tinyagent.plan.types import Plan, Task
 
@@ -136,3 +141,51 @@ def test_nestools_records_share_the_record_type(tmp_path):
     assert all(r.catalog and set(r.tools) <= {c["function"]["name"] for c in r.catalog} for r in recs)
     write_jsonl_atomic(tmp_path / "n.jsonl", recs[:50])
     assert read_jsonl(tmp_path / "n.jsonl") == recs[:50]
+
+
+def test_record_now_is_the_one_reference_date():
+    from tinyagent.evaluate.datasets import reference_time
+    from tinyagent.synth.offline import DEFAULT_REFERENCE_TIME
+    from tinyagent.train.data import record_now
+    rec = Record("r1", "Text Sid", "1. ...", ("send_sms",), "single")
+    assert rec.now() == Record.DEFAULT_NOW
+    assert Record.DEFAULT_NOW.strftime("%Y-%m-%d %H:%M:%S") == DEFAULT_REFERENCE_TIME == "2024-05-27 09:00:00"
+    later = Record("r2", "Text Sid", "1. ...", ("send_sms",), "single", meta={"reference_time": "2024-06-01 18:30:00"})
+    assert later.now() == reference_time(later) == record_now(later) == datetime(2024, 6, 1, 18, 30)
+    bad = Record("r3", "Text Sid", "1. ...", ("send_sms",), "single", meta={"reference_time": "tomorrow"})
+    with pytest.raises(ValueError, match="record r3: meta.reference_time 'tomorrow'"):
+        bad.now()
+
+
+def test_record_catalog_reads_the_records_own_schemas():
+    from tinyagent.tools import ASSISTANT_TOOLS
+    plain = Record("r1", "q", "1. ...", ("send_sms",), "single")
+    assert record_catalog(plain) is ASSISTANT_TOOLS
+    own = Record("r2", "q", "1. ...", ("send_sms",), "single", catalog=(ASSISTANT_TOOLS["send_sms"].json_schema(),))
+    assert record_catalog(own).names == ("send_sms",)
+
+
+def test_load_splits_reads_cuts_and_names_what_is_missing(tmp_path):
+    rec = Record("r1", "q", "1. ...", ("send_sms",), "single")
+    for split in SPLITS:
+        write_jsonl_atomic(tmp_path / f"{split}.jsonl", [rec, Record("r2", "q2", "1. ...", ("send_sms",), "single")])
+    splits = load_splits(tmp_path, max_train=1)
+    assert [len(splits[s]) for s in SPLITS] == [1, 2, 2] and splits["train"] == [rec]
+    (tmp_path / "val.jsonl").unlink()
+    with pytest.raises(FileNotFoundError, match="lacks val.jsonl"):
+        load_splits(tmp_path)
+    (tmp_path / "val.jsonl").write_text("")
+    with pytest.raises(ValueError, match="val.jsonl has no records"):
+        load_splits(tmp_path)
+
+
+def test_format_registry_detects_each_format(tmp_path):
+    cases = {"ours": '{"query": "q", "plan": "p"}\n', "nestools": '{"test_id": 1, "api": [], "call": []}\n',
+             "upstream": '{\n  "k": {"input": "q", "output": []}\n}\n'}
+    assert set(cases) == set(FORMATS)
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+        assert detect_format(tmp_path / name) == name
+    (tmp_path / "empty").write_text("\n")
+    with pytest.raises(DatasetError, match="the file is empty"):
+        detect_format(tmp_path / "empty")

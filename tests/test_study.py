@@ -15,7 +15,8 @@ import pytest
 from tinyagent.agent.scripted import ScriptedBackend
 from tinyagent.atomic import write_json_atomic
 from tinyagent.evaluate import load_eval_records, run_eval
-from tinyagent.study import inputs, paper, plots, tables
+from tinyagent.report import paper, tables
+from tinyagent.study import inputs, plots
 from tinyagent.toolrag.selection import AllTools
 from tinyagent.toolrag.table import table1 as toolrag_table1
 
@@ -146,7 +147,7 @@ def test_table1_puts_our_success_beside_the_paper(tmp_path: Path):
     rows = json.loads((toolrag_dir(tmp_path) / "metrics.json").read_text())["table1"]
     rows.append({**rows[0], "selector": "basic RAG top-6"})
     summary = json.loads((scripted_eval(tmp_path, "e", {"Text Sid I am late"}) / "summary.json").read_text())
-    md = tables.table1_markdown(rows, {"no_rag": summary})
+    md = tables.table1_success_markdown(rows, {"no_rag": summary})
     lines = {line.split(" | ")[0].strip("| "): line for line in md.splitlines() if line.startswith("| ")}
     assert "paper (TinyLlama-1.1B)" in lines["selector"] and "paper (Wizard-2-7B)" in lines["selector"]
     assert "25.0% [" in lines["no RAG"] and "(1/4)" in lines["no RAG"]

@@ -17,7 +17,7 @@ from tinyagent.evaluate import load_eval_records
 from tinyagent.evaluate.harness import read_predictions
 from tinyagent.planner.models import default_planner_gguf
 from tinyagent.study.quantization import Candidate, compare_models
-from tinyagent.study.tables import table2_markdown
+from tinyagent.report.tables import table2_markdown
 from tinyagent.toolrag.selection import AllTools
 
 

@@ -63,7 +63,7 @@ def cmd_check_plan(args: argparse.Namespace) -> int:
 
 def cmd_run_plan(args: argparse.Namespace) -> int:
     from tinyagent.execute import execute_plan
-    from tinyagent.tools.select import get_backend
+    from tinyagent.backends import get_backend
 
     try:
         plan = load_plan(_read_text(args.file), ASSISTANT_TOOLS)

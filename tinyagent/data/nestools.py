@@ -39,9 +39,12 @@ from typing import Any
 
 import networkx as nx
 
+from tinyagent.data.records import Record, record_from_plan
 from tinyagent.plan.refs import escape_literal, find_refs
+from tinyagent.plan.render import render_plan
 from tinyagent.plan.types import Plan, Task
 from tinyagent.tools.catalog import ToolCatalog, ToolParam, ToolSpec
+from tinyagent.tools.schema import catalog_schemas
 
 
 APP = "nestools"  # the app every NesTools tool belongs to
@@ -160,6 +163,13 @@ def load_nestools(path: str | Path) -> list[NesToolsRecord]:
                 raise ValueError(f"{path}:{line_no}: not valid JSON ({err})") from None
             records.append(convert_record(raw))
     return records
+
+
+def load_nestools_records(path: str | Path) -> list[Record]:
+    """NesTools as our `Record`s (ids `nes-<test_id>`), each carrying its own tools as JSON schemas."""
+    return [record_from_plan(f"nes-{r.id}", r.query, r.plan, render_plan(r.plan), source="nestools",
+                             catalog=tuple(catalog_schemas(r.catalog)), meta={"field": r.field})
+            for r in load_nestools(path)]
 
 
 def nestools_graph(record: dict) -> nx.DiGraph:

@@ -13,6 +13,8 @@ Example:
     >>> r = Record("x1", "Email Sid and Bo", "1. ...", ("compose_new_email", "get_email_address"), "fan_in")
     >>> Record.from_dict(r.to_dict()) == r
     True
+    >>> r.now()  # no meta["reference_time"]: the default "now"
+    datetime.datetime(2024, 5, 27, 9, 0)
 """
 from __future__ import annotations
 
@@ -21,11 +23,14 @@ import logging
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, ClassVar, Iterable
 
 from tinyagent.atomic import atomic_open
 from tinyagent.plan.types import Plan
+from tinyagent.tools.assistant import ASSISTANT_TOOLS, DATE_FORMAT
+from tinyagent.tools.catalog import ToolCatalog
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +114,10 @@ class Record:
     catalog: tuple[dict[str, Any], ...] | None = None  # tool JSON schemas when not the 16 assistant tools
     meta: dict[str, Any] = field(default_factory=dict, compare=False)  # scenario, template, seed, ...
 
+    # The one reference date: "now" of the offline generator (a Monday morning) and of every record
+    # without meta["reference_time"]; prompts, token counts and generated dates all read it from here.
+    DEFAULT_NOW: ClassVar[datetime] = datetime(2024, 5, 27, 9, 0)
+
     def __post_init__(self) -> None:
         if not self.id or not isinstance(self.id, str):
             raise ValueError(f"record id must be a non-empty string, got {self.id!r}")
@@ -119,6 +128,20 @@ class Record:
         object.__setattr__(self, "tools", tuple(self.tools))
         if self.catalog is not None:
             object.__setattr__(self, "catalog", tuple(self.catalog))
+
+    def now(self) -> datetime:
+        """The "current date" the gold plan was written for: meta["reference_time"], else DEFAULT_NOW.
+
+        A reference time that is not 'YYYY-MM-DD HH:MM:SS' raises ValueError naming the record.
+        """
+        value = self.meta.get("reference_time")
+        if not value:
+            return self.DEFAULT_NOW
+        try:
+            return datetime.strptime(value, DATE_FORMAT)
+        except (TypeError, ValueError):
+            raise ValueError(f"record {self.id}: meta.reference_time {value!r} is not "
+                             f"'YYYY-MM-DD HH:MM:SS'") from None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -169,3 +192,11 @@ def write_jsonl_atomic(path: str | Path, records: Iterable[Record]) -> int:
 def record_from_plan(rec_id: str, query: str, plan: Plan, plan_text: str, **kwargs: Any) -> Record:
     """A Record whose tools and shape are derived from `plan` (the one place they are computed)."""
     return Record(rec_id, query, plan_text, tuple(sorted(set(plan.tools))), plan_shape(plan), **kwargs)
+
+
+def record_catalog(record: Record, default: ToolCatalog = ASSISTANT_TOOLS) -> ToolCatalog:
+    """The tools offered for `record`: its own schemas (NesTools) or `default`."""
+    if record.catalog is None:
+        return default
+    from tinyagent.tools.schema import catalog_from_json_schemas
+    return catalog_from_json_schemas(record.catalog)

@@ -1,4 +1,4 @@
-"""Loaders for data written by others, mapped to our `Record`: upstream TinyAgent JSON and NesTools.
+"""Upstream TinyAgent JSON mapped to our `Record` (NesTools: `tinyagent.data.nestools`).
 
 Upstream TinyAgent dataset format (squeeze-ai-lab/TinyAgent-dataset):
 `{key: {"input": query, "output": [{"type": "plan", "raw_input", "raw_output", "parsed_output":
@@ -113,14 +113,3 @@ def load_upstream(path: str | Path, catalog: ToolCatalog = ASSISTANT_TOOLS, stri
             raise UpstreamFormatError(f"{path}: not valid JSON: {exc}") from exc
     return upstream_records(data, catalog, strict)
 
-
-def load_nestools_records(path: str | Path) -> list[Record]:
-    """NesTools via `tinyagent.data.nestools.load_nestools`, each with its own tool catalog attached."""
-    from tinyagent.data.nestools import load_nestools
-
-    out = []
-    for r in load_nestools(path):
-        out.append(record_from_plan(f"nes-{r.id}", r.query, r.plan, render_plan(r.plan), source="nestools",
-                                    catalog=tuple(s.json_schema() for s in r.catalog),
-                                    meta={"field": r.field}))
-    return out

@@ -18,9 +18,9 @@ from typing import Any
 import markdown
 
 from tinyagent.atomic import atomic_open
+from tinyagent.report.tables import markdown_table
 from tinyagent.reproduce.profile import REPO, Profile
 from tinyagent.reproduce.runner import StepRun
-from tinyagent.tables import markdown_table
 
 
 def machine_info() -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Figures for notebook 05: success vs latency vs size, error taxonomy, success by plan shape, NesTools.
 
-Each function draws with matplotlib's Agg backend, saves a PNG atomically and returns its path.
+Each function draws a pyplot-free figure (`tinyagent.figures.new_figure`), saves a PNG atomically and
+returns its path.
 Inputs are notebook 04's Table 2 rows and harness summaries (`tinyagent.evaluate.summary`).
 
 Usage:
@@ -12,15 +13,13 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")  # headless: notebooks under papermill and CI have no display
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from tinyagent.data.records import SHAPES  # noqa: E402
-from tinyagent.metrics import ERROR_ORDER  # noqa: E402
-from tinyagent.study.paper import PAPER_TABLE2  # noqa: E402
-from tinyagent.figures import save_figure as _save  # noqa: E402
+from tinyagent.data.records import SHAPES
+from tinyagent.figures import new_figure
+from tinyagent.figures import save_figure as _save
+from tinyagent.metrics import ERROR_ORDER
+from tinyagent.report.paper import PAPER_TABLE2
 
 # One fixed colour per outcome, so every taxonomy plot reads the same (green is kept for success).
 OUTCOME_COLOURS = dict(zip(("success", *ERROR_ORDER), ("tab:green", "tab:red", "tab:orange", "tab:purple",
@@ -38,7 +37,7 @@ def _bubbles(ax: Any, xs: list[float], ys: list[float], sizes_gb: list[float], l
              yerr: np.ndarray | None = None) -> None:
     if yerr is not None:
         ax.errorbar(xs, ys, yerr=yerr, fmt="none", ecolor="grey", lw=1, capsize=3)
-    colours = plt.get_cmap("tab10")
+    colours = matplotlib.colormaps["tab10"]
     for i, (x, y, size, text) in enumerate(zip(xs, ys, sizes_gb, labels, strict=True)):
         area = 40 + 300 * np.sqrt(size)  # sqrt: 0.1 GB and 15 GB bubbles both stay readable
         ax.scatter([x], [y], s=area, alpha=0.6, edgecolor="black", color=colours(i % 10),
@@ -56,7 +55,8 @@ def plot_success_latency_size(quant_rows: Sequence[Mapping[str, Any]], path: str
     Rows without a latency or without records are left out; with none left, our panel says so.
     """
     rows = [r for r in quant_rows if r.get("latency_p50_s") is not None and r.get("n")]
-    fig, (ours, paper) = plt.subplots(1, 2, figsize=(11, 4))
+    fig = new_figure(figsize=(11, 4))
+    ours, paper = fig.subplots(1, 2)
     if rows:
         rates = [r["success_rate"] for r in rows]
         yerr = np.array([[rate - r["ci95"][0] for rate, r in zip(rates, rows, strict=True)],
@@ -82,7 +82,8 @@ def plot_error_taxonomy(summaries: Summaries, path: str | Path) -> Path:
     parts = {"success": [runs[k]["paper"]["successes"] / runs[k]["paper"]["n"] for k in labels]}
     for cat in ERROR_ORDER:
         parts[cat] = [runs[k]["paper"]["errors"][cat] / runs[k]["paper"]["n"] for k in labels]
-    fig, ax = plt.subplots(figsize=(9, 0.6 * len(labels) + 1.8))
+    fig = new_figure(figsize=(9, 0.6 * len(labels) + 1.8))
+    ax = fig.subplots()
     left = np.zeros(len(labels))
     for name, shares in parts.items():
         if any(shares):
@@ -100,7 +101,8 @@ def plot_success_by_shape(summaries: Summaries, path: str | Path) -> Path:
     runs = {k: s for k, s in summaries.items() if s.get("by_shape")}
     _need(runs, "summaries with per-shape results")
     shapes = [sh for sh in SHAPES if any(sh in s["by_shape"] for s in runs.values())]
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(shapes)), 3.8))
+    fig = new_figure(figsize=(max(6.0, 1.4 * len(shapes)), 3.8))
+    ax = fig.subplots()
     width = 0.8 / len(runs)
     for i, (label, s) in enumerate(runs.items()):
         cells = [s["by_shape"].get(sh) for sh in shapes]
@@ -125,7 +127,8 @@ def plot_nestools(summaries: Summaries, path: str | Path) -> Path:
     rates = np.array([runs[k]["paper"]["success_rate"] for k in labels])
     ci = np.array([runs[k]["paper"]["ci95"] for k in labels])
     lat = [runs[k]["latency_s"]["plan"]["p50"] or 0.0 for k in labels]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.5))
+    fig = new_figure(figsize=(9, 3.5))
+    a, b = fig.subplots(1, 2)
     bars = a.bar(labels, rates, yerr=np.array([rates - ci[:, 0], ci[:, 1] - rates]), capsize=4, color="tab:blue")
     a.bar_label(bars, [f"{runs[k]['paper']['successes']}/{runs[k]['paper']['n']}" for k in labels], fontsize=7)
     a.set(ylim=(0, 1.05), ylabel="success rate", title="NesTools (own tools per record)")

@@ -7,7 +7,7 @@ Each model's predictions go to its own resumable harness eval dir (`out_dir/<nam
 Usage:
     models = [Candidate("base", "SmolLM2-135M off the shelf", default_planner_gguf(), "Q4_1", False), ...]
     rows = compare_models(models, test_records, clf, data=Path("data/test.jsonl"), out_dir=out / "eval")
-    print(tinyagent.study.tables.table2_markdown(rows))
+    print(tinyagent.report.tables.table2_markdown(rows))
 """
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from tinyagent.execute import execute_plan
 from tinyagent.plan.parser import parse_plan
 from tinyagent.plan.types import Plan
 from tinyagent.sandbox import SandboxBackend
-from tinyagent.synth.offline import DEFAULT_REFERENCE_TIME, parse_reference_time
+from tinyagent.synth.offline import parse_reference_time
 from tinyagent.synth.world import World, seed_world
 
 # Tools whose effect can make a later, identical call fail (creating a note whose title exists).
@@ -37,7 +37,7 @@ class SandboxChecker:
     """Callable: `checker(record) -> list of error strings` (empty when every task finished)."""
 
     def __init__(self, world: World | None = None, seed: int = 0,
-                 reference_time: datetime | str = DEFAULT_REFERENCE_TIME, timeout: float = 30.0) -> None:
+                 reference_time: datetime | str = Record.DEFAULT_NOW, timeout: float = 30.0) -> None:
         self.seed = seed
         self.world = world or World.default(seed)
         self.ref = parse_reference_time(reference_time)

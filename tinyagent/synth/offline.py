@@ -32,7 +32,7 @@ from tinyagent.tools.assistant import ASSISTANT_TOOLS, DATE_FORMAT
 
 log = logging.getLogger(__name__)
 
-DEFAULT_REFERENCE_TIME = "2024-05-27 09:00:00"  # a Monday morning; plans' dates are relative to it
+DEFAULT_REFERENCE_TIME = Record.DEFAULT_NOW.strftime(DATE_FORMAT)  # Record.DEFAULT_NOW as text (CLI, configs)
 SANDBOX_SEED = 0  # the default world is the sandbox seeded with this (independent of the generator seed)
 MAX_ATTEMPTS_PER_RECORD = 50  # average tries per kept record before we call the space exhausted
 

@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 from tinyagent.data.records import Record, plan_shape
 from tinyagent.plan.parser import parse_plan
 from tinyagent.plan.validate import check_plan
-from tinyagent.tables import markdown_table
+from tinyagent.report.tables import markdown_table
 from tinyagent.tools.assistant import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import ToolCatalog
 
@@ -91,12 +91,10 @@ def _skeleton(plan_text: str) -> tuple:
 
 def plot_histograms(stats: dict[str, Any], path: str | Path) -> Path:
     """Save plan-shape, calls-per-plan and tool histograms from `diversity` output as one PNG."""
-    import matplotlib
+    from tinyagent.figures import new_figure, save_figure  # matplotlib only when plotting
 
-    matplotlib.use("Agg")  # files only; no display in CI
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5), gridspec_kw={"width_ratios": [1, 1, 2.2]})
+    fig = new_figure(figsize=(16, 4.5))
+    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 2.2]})
     for ax, key, title in ((axes[0], "shapes", "plan shape"), (axes[1], "calls_per_plan", "calls per plan"),
                            (axes[2], "tools", "records using each tool")):
         items = list(stats[key].items())
@@ -106,11 +104,7 @@ def plot_histograms(stats: dict[str, Any], path: str | Path) -> Path:
     fig.suptitle(f"{stats['records']} records, {stats['families']} families, {stats['templates']} templates, "
                  f"vocabulary {stats['vocabulary']}")
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110, bbox_inches=None)
 
 
 def summary_markdown(metrics: dict[str, Any]) -> str:

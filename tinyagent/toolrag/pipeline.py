@@ -1,7 +1,7 @@
 """The ToolRAG experiment in a few calls (what notebook 02 and benchmarks/toolrag_bench.py run).
 
 Usage:
-    splits = load_splits("data/generated", max_train=2000)
+    splits = tinyagent.data.load_splits("data/generated", max_train=2000)
     clf = train_and_tune(splits, ClassifierConfig(epochs=3), recall_target=0.998)
     rows = table1(standard_selectors(clf), splits["test"])
     curve = threshold_sweep(clf, splits["test"])
@@ -9,33 +9,15 @@ Usage:
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
-from tinyagent.data.records import Record, read_jsonl
+from tinyagent.data.records import Record
+from tinyagent.data.splits import load_splits  # noqa: F401  (kept name: notebooks 02-04 import it here)
 from tinyagent.toolrag.basic_rag import EmbeddingRAG
 from tinyagent.toolrag.classifier import ClassifierConfig, ToolClassifier, train_classifier
 from tinyagent.toolrag.selection import AllTools, ToolSelector
 
 log = logging.getLogger(__name__)
-
-SPLITS = ("train", "val", "test")  # file names {split}.jsonl, as tinyagent.synth.splits writes them
-
-
-def load_splits(data_dir: str | Path, max_train: int | None = None) -> dict[str, list[Record]]:
-    """Read train/val/test JSONL from `data_dir` (train cut to `max_train` records when given)."""
-    data_dir = Path(data_dir)
-    missing = [s for s in SPLITS if not (data_dir / f"{s}.jsonl").is_file()]
-    if missing:
-        raise FileNotFoundError(f"{data_dir} lacks {', '.join(f'{s}.jsonl' for s in missing)}; "
-                                "run notebooks/01_data_synthesis.ipynb (or tinyagent.synth.synthesize) first")
-    splits = {s: read_jsonl(data_dir / f"{s}.jsonl") for s in SPLITS}
-    if max_train is not None:
-        splits["train"] = splits["train"][:max_train]
-    for s, recs in splits.items():
-        if not recs:
-            raise ValueError(f"{data_dir / (s + '.jsonl')} has no records")
-    return splits
 
 
 def train_and_tune(splits: dict[str, list[Record]], config: ClassifierConfig, recall_target: float = 0.998,

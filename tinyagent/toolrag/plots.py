@@ -1,6 +1,7 @@
 """Figures for notebook 02: training loss, Table 1 bars, precision/recall against the threshold.
 
-Each function draws with matplotlib's Agg backend, saves a PNG and returns its path.
+Each function draws a pyplot-free figure (`tinyagent.figures.new_figure`), saves a PNG atomically and
+returns its path.
 
 Usage:
     plot_loss(clf.history, "outputs/toolrag/loss.png")
@@ -10,20 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: notebooks under papermill and CI have no display
-import matplotlib.pyplot as plt  # noqa: E402
-
-from tinyagent.figures import save_figure as _save  # noqa: E402
-from tinyagent.toolrag.table import SelectorRow  # noqa: E402
+from tinyagent.figures import new_figure
+from tinyagent.figures import save_figure as _save
+from tinyagent.toolrag.table import SelectorRow
 
 
 def plot_loss(history: Sequence[float], path: str | Path) -> Path:
     """Training BCE loss per optimiser step."""
     if not history:
         raise ValueError("plot_loss: empty loss history (was the classifier trained?)")
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig = new_figure(figsize=(6, 3.5))
+    ax = fig.subplots()
     ax.plot(range(1, len(history) + 1), history, lw=1)
     ax.set(xlabel="step", ylabel="BCE loss", title="ToolRAG classifier training loss", yscale="log")
     ax.grid(alpha=0.3)
@@ -33,7 +31,8 @@ def plot_loss(history: Sequence[float], path: str | Path) -> Path:
 def plot_table1(rows: Sequence[SelectorRow], path: str | Path) -> Path:
     """Record recall and average prompt tokens per selector, side by side."""
     names = [r.selector for r in rows]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
+    fig = new_figure(figsize=(10, 3.5))
+    a, b = fig.subplots(1, 2)
     a.bar(names, [r.record_recall for r in rows], color="tab:blue")
     a.set(ylabel="record recall (all gold tools selected)", ylim=(0, 1.05), title="Tool recall")
     b.bar(names, [r.avg_prompt_tokens for r in rows], color="tab:orange")
@@ -45,7 +44,8 @@ def plot_table1(rows: Sequence[SelectorRow], path: str | Path) -> Path:
 
 def plot_threshold_curve(curve: dict[str, list[float]], path: str | Path, chosen: float | None = None) -> Path:
     """Record recall, mean recall and precision against the selection threshold (+ avg tools)."""
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig = new_figure(figsize=(6, 3.5))
+    ax = fig.subplots()
     t = curve["threshold"]
     for key, label in (("record_recall", "record recall"), ("mean_recall", "mean recall"),
                        ("precision", "precision (micro)")):

@@ -6,7 +6,7 @@ Definitions (per test record, then averaged over records):
 - avg tools: tools shown to the planner.
 - avg prompt tokens: planner prompt tokens (`tinyagent.planner.tokens.count_prompt_tokens`, SmolLM2's
   tokenizer and chat template) for the query with the selected tools and no in-context examples,
-  with the date fixed to `NOW` so the figures are reproducible.
+  with the date fixed to `Record.DEFAULT_NOW` so the figures are reproducible.
 
 Usage:
     rows = table1({"no RAG": AllTools(), "classifier": clf}, read_jsonl("data/generated/test.jsonl"))
@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from tinyagent.data.records import Record
 from tinyagent.tools import ASSISTANT_TOOLS
-from tinyagent.study.paper import PAPER_TABLE1
-from tinyagent.tables import markdown_table
+from tinyagent.report.paper import PAPER_TABLE1
+from tinyagent.report.tables import markdown_table
 from tinyagent.tools.catalog import ToolCatalog
 from tinyagent.toolrag.selection import ToolSelector
 
-NOW = datetime(2024, 5, 27, 9, 0, 0)  # the offline generator's reference time
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,7 @@ class SelectorRow:
 def default_token_counter() -> Callable[[ToolCatalog, str], int]:
     """count_prompt_tokens with the planner's default tokenizer and the fixed date."""
     from tinyagent.planner.tokens import count_prompt_tokens
-    return lambda tools, query: count_prompt_tokens(tools, query, now=NOW)
+    return lambda tools, query: count_prompt_tokens(tools, query, now=Record.DEFAULT_NOW)
 
 
 def evaluate_selector(name: str, selector: ToolSelector, records: Sequence[Record],
@@ -141,8 +139,11 @@ def nestools_recall_at_k(rag: Any, path: str, ks: Sequence[int] = (1, 2, 3, 6),
             "recall_at_k": [recall_at_k(ranked, gold, k) for k in ks]}
 
 
-def table1_markdown(rows: Sequence[SelectorRow]) -> str:
-    """Table 1 as Markdown for REPORT.md, with the paper's published numbers beside ours."""
+def table1_selectors_markdown(rows: Sequence[SelectorRow]) -> str:
+    """Table 1's selector columns as Markdown (notebook 02), the paper's published rows below ours.
+
+    With planner success added (notebook 05) it is `tinyagent.report.tables.table1_success_markdown`.
+    """
     ours = markdown_table(
         ["selector", "records", "tool recall (all gold tools)", "mean recall", "avg tools", "avg prompt tokens"],
         [[r.selector, r.records, f"{r.record_recall:.3f}", f"{r.mean_recall:.3f}", f"{r.avg_tools:.2f}",

@@ -23,17 +23,6 @@ APPS: tuple[str, ...] = (
     "calendar", "contacts", "files", "mail", "maps", "notes", "reminders", "sms", "zoom",
 )
 
-_JSON_TYPES = {
-    "str": {"type": "string"},
-    "int": {"type": "integer"},
-    "float": {"type": "number"},
-    "bool": {"type": "boolean"},
-    "list[str]": {"type": "array", "items": {"type": "string"}},
-    "list": {"type": "array"},
-    "dict": {"type": "object"},
-    "any": {},
-}
-
 
 @dataclass(frozen=True)
 class ToolParam:
@@ -81,25 +70,9 @@ class ToolSpec:
         return f"{self.name}({args}) -> {self.returns}"
 
     def json_schema(self) -> dict[str, Any]:
-        """OpenAI `tools` entry (`{"type": "function", "function": {...}}`)."""
-        properties = {}
-        for p in self.params:
-            prop = dict(_JSON_TYPES[p.type], description=p.description)
-            if p.choices:
-                prop["enum"] = list(p.choices)
-            properties[p.name] = prop
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": {
-                    "type": "object",
-                    "properties": properties,
-                    "required": [p.name for p in self.params if p.required],
-                },
-            },
-        }
+        """OpenAI `tools` entry; see `tinyagent.tools.schema.tool_schema` (the one converter)."""
+        from tinyagent.tools.schema import tool_schema  # schema builds on this module
+        return tool_schema(self)
 
 
 @dataclass(frozen=True)
@@ -156,5 +129,6 @@ class ToolCatalog:
         return ToolCatalog(tuple(s for s in self.specs if s.app in enabled))
 
     def json_schemas(self) -> list[dict[str, Any]]:
-        """OpenAI `tools` list for every tool in the catalog."""
-        return [s.json_schema() for s in self.specs]
+        """OpenAI `tools` list for every tool in the catalog (`tinyagent.tools.schema.catalog_schemas`)."""
+        from tinyagent.tools.schema import catalog_schemas
+        return catalog_schemas(self)

@@ -14,9 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
-from tinyagent.figures import save_figure
+from tinyagent.figures import new_figure, save_figure
 from tinyagent.train.checkpoint import read_log
 
 
@@ -61,7 +59,8 @@ def plot_curves(curves: Curves, path: str | Path, title: str = "LoRA fine-tuning
     """Loss (raw and smoothed, log scale) and validation success against the optimizer step."""
     if not curves.loss:
         raise ValueError("no loss rows to plot")
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
+    fig = new_figure(figsize=(10, 3.5))
+    a, b = fig.subplots(1, 2)
     steps, losses = zip(*curves.loss)
     a.plot(steps, losses, lw=0.8, alpha=0.4, label="per step")
     a.plot(*zip(*curves.smoothed_loss()), lw=1.6, label="10-step mean")

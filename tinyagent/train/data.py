@@ -25,20 +25,18 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 import torch
 
 from tinyagent.data.records import Record
 from tinyagent.planner.prompt import Example, build_messages
-from tinyagent.tools.assistant import ASSISTANT_TOOLS, DATE_FORMAT
+from tinyagent.tools.assistant import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import ToolCatalog
 
 log = logging.getLogger(__name__)
 
 IGNORE = -100  # label value that cross-entropy skips
-DEFAULT_NOW = datetime(2024, 5, 27, 9, 0)  # used when a record has no meta["reference_time"]
 
 
 class Retriever(Protocol):
@@ -66,10 +64,7 @@ def prompt_tools(gold: Sequence[str], catalog: ToolCatalog, rng: random.Random, 
     return ToolCatalog(tuple(catalog[n] for n in names))
 
 
-def record_now(record: Record) -> datetime:
-    """The date the record's relative dates were resolved against (meta reference_time)."""
-    ref = record.meta.get("reference_time")
-    return datetime.strptime(ref, DATE_FORMAT) if ref else DEFAULT_NOW
+record_now = Record.now  # kept name: the date the record's relative dates were resolved against
 
 
 def record_messages(record: Record, rng: random.Random, *, catalog: ToolCatalog = ASSISTANT_TOOLS,
@@ -82,7 +77,7 @@ def record_messages(record: Record, rng: random.Random, *, catalog: ToolCatalog 
         # Fetch one spare: the record itself is usually the nearest neighbour and must not be its own example.
         found = retriever.retrieve(record.query, tools, n_examples + 1)
         examples = [e for e in found if e.query.strip() != record.query.strip()][:n_examples]
-    return build_messages(tools, record.query, now=record_now(record), examples=examples)
+    return build_messages(tools, record.query, now=record.now(), examples=examples)
 
 
 def encode(tokenizer: Any, messages: list[dict[str, str]], plan: str, max_len: int) -> dict[str, list[int]]:

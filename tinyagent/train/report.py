@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
-from tinyagent.tables import markdown_table
+from tinyagent.report.tables import markdown_table
 from tinyagent.train.config import TrainConfig
 from tinyagent.train.curves import Curves
 

@@ -1,10 +1,16 @@
-"""Tables 1 and 2 of this run as Markdown, each beside the paper's published numbers.
+"""Markdown tables for reports; Tables 1 and 2 of this run, each beside the paper's published numbers.
 
-Our columns come from the run's files (notebook 02's selector rows, notebook 04's model rows, the
-harness summaries of 05's planner runs); every paper column is headed "paper (...)" and filled from
-`tinyagent.study.paper`, never from our results.
+`markdown_table` is the one Markdown table writer. Our columns come from the run's files (notebook 02's
+selector rows, notebook 04's model rows, the harness summaries of 05's planner runs), passed in as
+plain mappings; every paper column is headed "paper (...)" and filled from `tinyagent.report.paper`,
+never from our results.
 
 Example:
+    >>> print(markdown_table(["name", "value"], [["a", 1], ["b|c", 2.5]]))
+    | name | value |
+    | --- | --- |
+    | a | 1 |
+    | b\\|c | 2.5 |
     >>> selector_kind("classifier (t=0.04)"), selector_kind("basic RAG top-3"), selector_kind("basic RAG top-6")
     ('classifier', 'basic_rag', 'top6')
     >>> rate_ci({"n": 40, "successes": 30, "success_rate": 0.75, "ci95": [0.6, 0.86]})
@@ -14,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from tinyagent.study.paper import (
+from tinyagent.report.paper import (
     MODELS,
     PAPER_OFF_THE_SHELF,
     PAPER_QUANT_FOR,
@@ -24,9 +30,17 @@ from tinyagent.study.paper import (
     SOURCE,
     paper_quant_row,
 )
-from tinyagent.tables import markdown_table
 
 NA = "—"  # no number (the paper has no such row, or the run did not produce one)
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A GitHub-flavoured Markdown table (pipes in cells escaped, newlines flattened)."""
+    def cell(v: Any) -> str:
+        return str(v).replace("|", "\\|").replace("\n", " ")
+    lines = ["| " + " | ".join(map(cell, header)) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def selector_kind(selector: str) -> str | None:
@@ -60,9 +74,10 @@ def _size(n_bytes: int | None) -> str:
     return f"{n_bytes / 1e9:.2f} GB" if n_bytes >= 1e9 else f"{n_bytes / 1e6:.0f} MB"
 
 
-def table1_markdown(toolrag_rows: Sequence[Mapping[str, Any]],
-                    success: Mapping[str, Mapping[str, Any]]) -> str:
-    """Table 1: notebook 02's recall / tools / prompt tokens, 05's planner success, the paper's numbers.
+def table1_success_markdown(toolrag_rows: Sequence[Mapping[str, Any]],
+                            success: Mapping[str, Mapping[str, Any]]) -> str:
+    """Table 1 with planner success: notebook 02's recall / tools / prompt tokens, 05's planner success,
+    the paper's numbers (notebook 05; notebook 02's own table is `table1_selectors_markdown`).
 
     `success` maps a selector kind ("no_rag", "basic_rag", "classifier") to its harness summary.
     """

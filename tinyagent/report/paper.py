@@ -41,7 +41,7 @@ class PaperQuantRow:
     success: float  # percent
 
 
-# Keys are the row kinds our Table 1 uses (see tinyagent.study.tables.selector_kind).
+# Keys are the row kinds our Table 1 uses (see tinyagent.report.tables.selector_kind).
 PAPER_TABLE1: dict[str, PaperSelectorRow] = {
     "no_rag": PaperSelectorRow("no RAG", 1.0, 16, 2762, {"TinyLlama-1.1B": 78.89, "Wizard-2-7B": 83.09}),
     "basic_rag": PaperSelectorRow("basic RAG top-3", 0.949, 3, 1674, {"TinyLlama-1.1B": 74.88, "Wizard-2-7B": 78.50}),

@@ -1,5 +1,8 @@
 """Pick a tool backend by name: the real macOS apps, or the sandbox that works anywhere.
 
+It sits above both backends (`tinyagent.macos`, `tinyagent.sandbox`), which sit above the tool
+protocol (`tinyagent.tools`): the tools layer never imports a backend.
+
 Example:
     >>> get_backend("macos").name
     'macos'
