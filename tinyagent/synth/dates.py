@@ -15,7 +15,7 @@ Example:
     >>> ref = datetime(2024, 5, 27, 9, 0)  # a Monday
     >>> w = When("tomorrow", hour=15, clock="bare", style=1)
     >>> say(w), resolve(w, ref)
-    ('tmrw at 3', datetime.datetime(2024, 5, 28, 15, 0))
+    ('tmrw 3', datetime.datetime(2024, 5, 28, 15, 0))
 """
 from __future__ import annotations
 

@@ -14,8 +14,8 @@ Example:
     >>> q = restyle(random.Random(3), "Text Sid that I'm outside.", ["Sid", "I'm outside"])
     >>> "sid" in q.lower() and "i'm outside" in q.lower()
     True
-    >>> join_requests(random.Random(0), ["Text Sid hi.", "Remind me to pay rent."])
-    'Text Sid hi; remind me to pay rent.'
+    >>> join_requests(random.Random(3), ["Text Sid hi.", "Remind me to pay rent."])
+    'Text Sid hi. Also, remind me to pay rent.'
 """
 from __future__ import annotations
 
