@@ -13,7 +13,7 @@ Rules (fixed, so gold plans are unambiguous):
 Example:
     >>> from datetime import datetime
     >>> ref = datetime(2024, 5, 27, 9, 0)  # a Monday
-    >>> w = When("tomorrow", hour=15, clock="bare", style=1)
+    >>> w = When("tomorrow", hour=15, clock="bare", style=5)
     >>> say(w), resolve(w, ref)
     ('tmrw 3', datetime.datetime(2024, 5, 28, 15, 0))
 """
@@ -47,7 +47,7 @@ class When:
     hour: int = 9  # true 24-hour hour; -1 = no time of day (all-day)
     minute: int = 0
     clock: str = "12h"  # one of CLOCKS: 3pm / 3 pm / 15:00 / 3 / 3 o'clock
-    style: int = 0  # spelling variant of the day and word order
+    style: int = 0  # spelling variant of the day (style % 4) and word order (style // 4 % 3)
 
     def __post_init__(self) -> None:
         if self.day not in DAY_KINDS or self.clock not in CLOCKS:
@@ -119,7 +119,7 @@ def say(w: When) -> str:
     t = clock_text(w.hour, w.minute, w.clock)
     if w.day == "none":
         return f"at {t}"
-    order = w.style % 3
+    order = (w.style // 4) % 3  # independent of the day's spelling (style % 2, 3 or 4)
     if order == 1 and w.day in ("today", "tomorrow", "weekday", "next_weekday", "day_after"):
         return f"{day} {t}" if w.clock != "oclock" else f"{day} at {t}"  # "tmrw 3", "Fri 3pm"
     if order == 2 and w.day in ("tomorrow", "weekday", "ordinal", "month_day"):

@@ -173,8 +173,9 @@ def _to_event(c: Ctx, out: Output) -> list[str]:
     c.call("create_calendar_event", topic.capitalize(), fmt(start), "", out.ref if link else "", [],
            "" if link else out.ref, "")
     field = "location" if link else "notes"
-    return [f"schedule a {topic} {phrase} with {{x}} in the {field}",
-            f"add a {topic} to my calendar {phrase} and put {{x}} in the event {field}"]
+    a = "an" if topic[0] in "aeiouAEIOU" else "a"
+    return [f"schedule {a} {topic} {phrase} with {{x}} in the {field}",
+            f"add {a} {topic} to my calendar {phrase} and put {{x}} in the event {field}"]
 
 
 def _to_reply(c: Ctx, out: Output) -> list[str]:

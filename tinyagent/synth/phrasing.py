@@ -103,7 +103,20 @@ def terse(rng: random.Random, text: str, protected: Sequence[str]) -> str:
     if rng.random() < 0.6:
         text = _sub_outside(text, r"'s\b", "s", protect_mask(text, [p for p in protected if "'" in p]))
     text = _sub_outside(text, r"\b(the|a|an) ", "", protect_mask(text, protected)) if rng.random() < 0.3 else text
-    return text.rstrip(".!") if text else text
+    return strip_end(text, protected)
+
+
+def strip_end(text: str, protected: Sequence[str], chars: str = ".!") -> str:
+    """`text` without its final `chars`, unless they end a protected span ("happy birthday!" keeps its '!').
+
+    >>> strip_end("Text Bo: happy birthday!.", ["happy birthday!"]), strip_end("Text Bo.", ["Bo"])
+    ('Text Bo: happy birthday!', 'Text Bo')
+    """
+    mask = protect_mask(text, protected)
+    end = len(text)
+    while end and text[end - 1] in chars and not mask[end - 1]:
+        end -= 1
+    return text[:end]
 
 
 def front_date(text: str, dates: Sequence[str]) -> str:
@@ -146,7 +159,7 @@ def join_requests(rng: random.Random, parts: Sequence[str]) -> str:
         if out.endswith("?"):
             joiner, lower = rng.choice(((" Also, ", True), (" And ", True), (" Then ", True), (" ", False)))
         else:
-            out = out.rstrip(".!")
+            out = out.rstrip(".")
         out += joiner + (lower_first(part) if lower else part)
     return out
 
@@ -161,17 +174,17 @@ def restyle(rng: random.Random, query: str, protected: Sequence[str] = (), dates
     if register == "terse":
         text = terse(rng, text, protected)
     elif register == "polite" and not text.endswith("?"):
-        text = text.rstrip(".!") + rng.choice(_POLITE_TAILS)
+        text = strip_end(text, protected) + rng.choice(_POLITE_TAILS)
     elif register == "chatty":
         if rng.random() < 0.6:
             text = rng.choice(_CHATTY_HEADS) + lower_first(text)
         if rng.random() < 0.5:
-            text = text.rstrip(".!") + rng.choice(_CHATTY_TAILS)
+            text = strip_end(text, protected) + rng.choice(_CHATTY_TAILS)
     if rng.random() < 0.15:
         text = add_typos(rng, text, protected, k=rng.choice((1, 1, 2)))
     r = rng.random()
     if r < 0.25 or (register == "terse" and r < 0.6):
         text = text.lower()
     if rng.random() < 0.3:
-        text = text.rstrip(".")
+        text = strip_end(text, protected, ".")
     return text[0].upper() + text[1:] if register == "plain" and text[:1].islower() and r >= 0.25 else text
