@@ -19,7 +19,7 @@ Example:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
@@ -28,8 +28,11 @@ from tinyagent.synth.phrasing import join_requests
 from tinyagent.synth.scenarios import SCENARIOS, Ctx, and_list, fmt, lookups, opener, scenario, stem
 
 MAX_CALLS = 7  # longest plan a composed request may have
-NEW_NOTE_TITLES = ("Links", "Zoom links", "Summaries", "Numbers", "Places to go", "Directions", "Inbox",
-                   "To do", "Quick notes", "Follow ups", "Work stuff", "Scratchpad")
+NEW_NOTE_TITLES = ("Inbox", "To do", "Quick notes", "Follow ups", "Work stuff", "Scratchpad")
+# Titles that fit what a producer made (plus the general NEW_NOTE_TITLES).
+_TITLES = {"zoom": ("Zoom links", "Meeting links", "Links"), "summary": ("Summaries", "Reading notes", "TLDR"),
+           "note": ("Copy", "Backup", "Shared"), "file": (), "place": ("Places to go", "Links", "Map pins"),
+           "directions": ("Directions", "Routes", "Getting there"), "phone": ("Numbers", "Phone numbers", "Contacts")}
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Output:
     topic: str = ""  # meeting topic, when the producer is a meeting
     start: datetime | None = None  # meeting start, when the producer is a meeting
     path: str = ""  # `$N` of the opened file, when the producer read one
+    producer: str = ""  # PRODUCERS key (picks fitting note titles)
 
 
 def _zoom(c: Ctx) -> Output:
@@ -137,13 +141,15 @@ def _to_email(c: Ctx, out: Output) -> list[str]:
             f"put {{x}} in an email to {ps}{tail}"]
 
 
-def _fresh_title(c: Ctx) -> str:
+def _fresh_title(c: Ctx, out: Output) -> str:
     used = {str(t.args[0]).casefold() for t in c.tasks if t.tool == "create_note"}
-    return c.choice([t for t in NEW_NOTE_TITLES if t.casefold() not in used])
+    fitting = _TITLES.get(out.producer, ())
+    pool = fitting if fitting and c.rng.random() < 0.7 else fitting + NEW_NOTE_TITLES
+    return c.choice([t for t in pool if t.casefold() not in used] or [t for t in NEW_NOTE_TITLES if t.casefold() not in used])
 
 
 def _to_new_note(c: Ctx, out: Output) -> list[str]:
-    title = _fresh_title(c)
+    title = _fresh_title(c, out)
     c.call("create_note", title, out.ref, "")
     return [f"save {{x}} in a note called {title}", f"put {{x}} in a new note titled '{title}'",
             f"jot {{x}} down in a note named {title}"]
@@ -205,7 +211,7 @@ _THEN = (" and ", ", then ", " and then ", "; then ", ", and ", " then ")
 @scenario("wired", 7.0, len(PRODUCERS) * len(CONSUMERS))
 def wired(c: Ctx) -> str:
     pname = c.choice(sorted(PRODUCERS))
-    out = PRODUCERS[pname](c)
+    out = replace(PRODUCERS[pname](c), producer=pname)
     usable = [k for k, (_, kinds) in CONSUMERS.items() if out.kind in kinds]
     chosen = c.rng.sample(usable, 2 if c.rng.random() < 0.4 and len(c.tasks) <= 3 else 1)
     clauses = [c.choice(CONSUMERS[k][0](c, out)) for k in chosen]
@@ -241,7 +247,8 @@ def _add_part(c: Ctx, tries: int = 4) -> tuple[str, str] | None:
         query = SCENARIOS[family].build(c)
         c.inner = inner
         titles = [str(t.args[0]).casefold() for t in c.tasks if t.tool == "create_note"]
-        if len(c.tasks) <= MAX_CALLS and len(titles) == len(set(titles)):
+        replies = sum(t.tool == "reply_to_email" for t in c.tasks)  # one reply per message reads right
+        if len(c.tasks) <= MAX_CALLS and len(titles) == len(set(titles)) and replies <= 1:
             return query, f"{family}.{c.template}"
         del c.tasks[mark:]  # nothing refers to the dropped tasks: they are the last ones
     return None
