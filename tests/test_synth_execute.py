@@ -24,6 +24,15 @@ def test_300_generated_records_execute_on_the_sandbox():
     assert report["execution_failed"] == 0, report["execution_failed_ids"]
 
 
+def test_composed_records_execute_on_the_sandbox():
+    records = generate_offline(400, seed=8, reference_time="2024-05-27 09:00:00", families=["wired", "combo"])
+    assert len({r.meta["template"] for r in records}) > 200  # many different compositions
+    with SandboxChecker(seed=0, reference_time="2024-05-27 09:00:00") as check:
+        report = validation_report(records, execute=check)
+    assert report["valid"] == 400 and report["executed"] == 400
+    assert report["execution_failed"] == 0, report["execution_failed_ids"]
+
+
 def test_checker_reports_tool_errors():
     records = generate_offline(200, seed=1, reference_time="2024-05-27 09:00:00")
     sms = next(r for r in records if r.meta["family"] == "text_person")

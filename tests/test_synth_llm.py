@@ -20,7 +20,8 @@ import pytest
 
 import openai  # noqa: F401  (a required dependency: fail loudly if missing)
 
-from tinyagent.data.records import normalize_query  # noqa: E402
+from tinyagent.data.records import normalize_query, plan_shape  # noqa: E402
+from tinyagent.plan.parser import parse_plan  # noqa: E402
 from tinyagent.plan.validate import check_plan  # noqa: E402
 from tinyagent.synth.llm import LLMConfig, run_llm_synthesis  # noqa: E402
 from tinyagent.synth.llm_prompt import build_messages, sample_job  # noqa: E402
@@ -80,7 +81,9 @@ def test_rejections_counted_by_reason_and_cost_recorded(tmp_path):
     assert totals["prompt_tokens"] == 500 and totals["completion_tokens"] == 100
     assert totals["cost"] == pytest.approx(5 * (100 * 0.5 + 20 * 1.5) / 1000)
     rec = json.loads((tmp_path / "accepted.jsonl").read_text())
-    assert rec["source"] == "llm" and rec["shape"] == "chain" and rec["plan"].endswith("<END_OF_PLAN>")
+    # the shape is derived from the plan (which example the scripted answer copies depends on the pool)
+    assert rec["source"] == "llm" and rec["plan"].endswith("<END_OF_PLAN>")
+    assert rec["shape"] == plan_shape(parse_plan(rec["plan"]))
 
 
 def test_transport_errors_retry_then_give_up(tmp_path):

@@ -1,7 +1,9 @@
 """Data synthesis: user requests with gold plans for the 16 assistant tools.
 
 Modules: offline (seeded scenario generator, the default), scenarios + families_* (one builder per
-family of request), vocab (slot fillers, relative dates), world (people, files and notes the
+family of request; families_compose wires one app's output into another's input and joins several
+requests), phrasing (register, case, typos, word order: how people type), dates (spoken dates such
+as "tmrw 3" with their absolute meaning), vocab (slot fillers), world (people, files and notes the
 requests may mention, read from or seeded into the sandbox), llm + llm_prompt + store (resumable
 LLM generator for any OpenAI-compatible endpoint), splits (disjoint train/val/test files),
 report (validation, diversity, histograms), execcheck (run gold plans on the sandbox), pipeline

@@ -69,7 +69,7 @@ _EVENT_DIRECTIONS = ("Book {t} at {l} {w} and show me how to get there {m}.",
 def event_with_directions(c: Ctx) -> str:
     topic, loc = c.choice(vocab.MEETING_TOPICS), c.choice(vocab.PLACES)
     phrase, start = c.when()
-    mode, said = c.choice(vocab.TRANSPORT)
+    mode, said = c.transport()
     c.call("create_calendar_event", topic.capitalize(), fmt(start), "", loc, [], "", "")
     c.call("maps_show_directions", "", loc, mode)
     return opener(c, c.pick(_EVENT_DIRECTIONS, t=topic, l=loc, w=phrase, m=said))

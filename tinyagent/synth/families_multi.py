@@ -232,7 +232,7 @@ _ERRANDS = ("Remind me to {r} {w}, and show {l} on the map.", "Create a note '{t
 def errands(c: Ctx) -> str:
     r, r2 = c.rng.sample(vocab.REMINDER_TASKS, 2)
     (w, when), (w2, when2) = c.when(), c.when()
-    loc, mode = c.choice(vocab.PLACES), c.choice(vocab.TRANSPORT)
+    loc, mode = c.choice(vocab.PLACES), c.transport()
     title, text = c.choice(vocab.NOTE_TOPICS).capitalize(), c.choice(vocab.NOTE_LINES)
     query = c.pick(_ERRANDS, r=r, w=w, l=loc, t=title, x=text, m=mode[1], r2=r2, w2=w2)
     if c.template == 1:
@@ -256,7 +256,7 @@ _ON_MY_WAY = ("Show me directions to {l} {m} and text {p} that I'm on my way.",
 def directions_and_text(c: Ctx) -> str:
     (p,) = c.people(1)
     loc = c.choice(vocab.PLACES)
-    mode, said = c.choice(vocab.TRANSPORT)
+    mode, said = c.transport()
     c.call("maps_show_directions", "", loc, mode)
     num = c.call("get_phone_number", p)
     c.call("send_sms", [num], f"I'm on my way to {loc}")

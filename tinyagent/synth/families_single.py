@@ -64,7 +64,7 @@ _DIR = ("How do I get from {a} to {b} {m}?", "Show me directions from {a} to {b}
 @scenario("directions", 0.8, len(_DIR))
 def directions(c: Ctx) -> str:
     a, b = c.rng.sample(vocab.PLACES, 2)
-    mode, said = c.choice(vocab.TRANSPORT)
+    mode, said = c.transport()
     query = c.pick(_DIR, a=a, b=b, m=said)
     c.call("maps_show_directions", "" if c.template >= 4 else a, b, mode)
     return opener(c, query)
@@ -119,12 +119,12 @@ def reminder(c: Ctx) -> str:
     phrase, when = c.when()
     prio, prio_said = c.choice(vocab.PRIORITIES)
     lst = c.choice(vocab.REMINDER_LISTS) or "Errands"
-    day = phrase.split(" at ")[0]
+    day, midnight = c.day()
     query = c.pick(_REMIND, r=task, w=phrase, pr=f", {prio_said}" if prio_said else "",
                    pr2=f"{prio_said} " if prio_said else "", ls=lst, d=day)
     said_prio = prio if c.template in (1, 2) else 0
     all_day = c.template == 5
-    due = fmt(when.replace(hour=0, minute=0)) if all_day else fmt(when)
+    due = fmt(midnight) if all_day else fmt(when)
     c.call("create_reminder", task, due, "", lst if c.template == 3 else "", said_prio, all_day)
     c.thought = "I have created the reminder."
     return opener(c, query)

@@ -1,7 +1,8 @@
 """Offline generator: realistic user requests with gold plans, deterministic from a seed.
 
-Families (see `families_single`, `families_multi`, `families_extra`) are sampled by weight; each record draws its
-own `random.Random` from (seed, attempt number), so output depends only on the arguments. Queries
+Families (see `families_single`, `families_multi`, `families_extra`, `families_compose`) are sampled by weight; each record draws its
+own `random.Random` from (seed, attempt number), so output depends only on the arguments; the same
+random source then restyles the query (`tinyagent.synth.phrasing`). Queries
 are deduplicated on their normalised text; the generator gives up loudly if it cannot find enough
 distinct ones. Each record also lists `distractors`: tools outside the gold set to show the planner
 as negatives (the paper trained with gold plus irrelevant tools).
@@ -25,7 +26,8 @@ from typing import Iterator
 from tinyagent.data.records import Record, normalize_query, record_from_plan
 from tinyagent.plan.render import render_plan
 from tinyagent.plan.types import Plan
-from tinyagent.synth import families_extra, families_multi, families_single  # noqa: F401  (registers families)
+from tinyagent.synth import families_compose, families_extra, families_multi, families_single  # noqa: F401
+from tinyagent.synth.phrasing import restyle
 from tinyagent.synth.scenarios import SCENARIOS, Ctx
 from tinyagent.synth.world import World
 from tinyagent.tools.assistant import ASSISTANT_TOOLS, DATE_FORMAT
@@ -37,15 +39,19 @@ SANDBOX_SEED = 0  # the default world is the sandbox seeded with this (independe
 MAX_ATTEMPTS_PER_RECORD = 50  # average tries per kept record before we call the space exhausted
 
 
-def build_one(rng: random.Random, world: World, ref: datetime, family: str) -> tuple[str, Plan, int]:
-    """Run one family's builder: (query, gold plan, template index)."""
+def build_one(rng: random.Random, world: World, ref: datetime, family: str,
+              phrasing: bool = True) -> tuple[str, Plan, int | str]:
+    """Run one family's builder: (query, gold plan, template id); `phrasing` restyles the query
+    the way people type (`tinyagent.synth.phrasing.restyle`)."""
     ctx = Ctx(rng, world, ref)
     query = SCENARIOS[family].build(ctx)
+    if phrasing:
+        query = restyle(rng, query, ctx.protected(), ctx.dates)
     return query, Plan(tuple(ctx.tasks), thought=ctx.thought), ctx.template
 
 
 def iter_offline(seed: int, reference_time: datetime, world: World,
-                 families: list[str] | None = None) -> Iterator[Record]:
+                 families: list[str] | None = None, phrasing: bool = True) -> Iterator[Record]:
     """Endless stream of records with distinct normalised queries (ids `off-<seed>-<n>`)."""
     names = families or sorted(SCENARIOS)
     unknown = set(names) - set(SCENARIOS)
@@ -61,7 +67,7 @@ def iter_offline(seed: int, reference_time: datetime, world: World,
             raise RuntimeError(f"offline generator exhausted: {n_kept} distinct queries after {attempt} tries")
         family = picker.choices(names, weights)[0]
         rng = random.Random(f"{seed}:{attempt}")  # str seeds hash deterministically (not PYTHONHASHSEED)
-        query, plan, template = build_one(rng, world, reference_time, family)
+        query, plan, template = build_one(rng, world, reference_time, family, phrasing)
         key = normalize_query(query)
         if key in seen:
             continue
@@ -76,14 +82,16 @@ def iter_offline(seed: int, reference_time: datetime, world: World,
 
 
 def generate_offline(n: int, seed: int = 0, reference_time: datetime | str = DEFAULT_REFERENCE_TIME,
-                     world: World | None = None, families: list[str] | None = None) -> list[Record]:
+                     world: World | None = None, families: list[str] | None = None,
+                     phrasing: bool = True) -> list[Record]:
     """`n` records with distinct queries; `reference_time` is "now" for relative dates.
 
-    `world` defaults to `World.default(SANDBOX_SEED)`: the people and files of a default sandbox."""
+    `world` defaults to `World.default(SANDBOX_SEED)`: the people and files of a default sandbox.
+    `phrasing=False` keeps the templates' own wording (no register, case, typo or order changes)."""
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     ref = parse_reference_time(reference_time)
-    stream = iter_offline(seed, ref, world or World.default(SANDBOX_SEED), families)
+    stream = iter_offline(seed, ref, world or World.default(SANDBOX_SEED), families, phrasing)
     return [next(stream) for _ in range(n)]
 
 

@@ -1,7 +1,9 @@
 """Reports on a synthesized dataset: validation, diversity statistics and histograms.
 
 `validation_report` re-parses every plan with the plan validator (and optionally runs it on a
-sandbox); `diversity` counts distinct families, templates, words, tool sets and plan shapes;
+sandbox); `diversity` counts distinct families, templates, words, tool sets, plan skeletons (tool
+sequence plus dependencies, arguments dropped), calls per plan and the share of the 36 app pairs
+used together (`app_pairs`);
 `plot_histograms` saves the shape and tool histograms as one PNG.
 
 Example:
@@ -16,15 +18,17 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from itertools import combinations
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from tinyagent.data.records import Record, plan_shape
 from tinyagent.plan.parser import parse_plan
+from tinyagent.plan.types import Plan
 from tinyagent.plan.validate import check_plan
 from tinyagent.report.tables import markdown_table
 from tinyagent.tools.assistant import ASSISTANT_TOOLS
-from tinyagent.tools.catalog import ToolCatalog
+from tinyagent.tools.catalog import APPS, ToolCatalog
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"[a-z']+")
@@ -59,7 +63,10 @@ def diversity(records: Sequence[Record]) -> dict[str, Any]:
     """How varied the dataset is: families, templates, vocabulary, tool sets, shapes, plan lengths."""
     words = Counter(w for r in records for w in _WORD.findall(r.query.lower()))
     templates = {(r.meta.get("family"), r.meta.get("template")) for r in records}
-    n_calls = Counter(len(parse_plan(r.plan).tasks) for r in records)
+    plans = [parse_plan(r.plan) for r in records]
+    n_calls = Counter(len(p.tasks) for p in plans)
+    pairs = app_pairs(records)
+    n_pairs = len(list(combinations(APPS, 2)))
     return {
         "records": len(records),
         "distinct_queries": len({r.query for r in records}),
@@ -67,7 +74,11 @@ def diversity(records: Sequence[Record]) -> dict[str, Any]:
         "templates": len(templates),
         "vocabulary": len(words),
         "distinct_tool_sets": len({r.tools for r in records}),
-        "distinct_plan_skeletons": len({_skeleton(r.plan) for r in records}),
+        "distinct_plan_skeletons": len({_skeleton(p) for p in plans}),
+        "app_pairs_covered": len(pairs),  # pairs of the 9 apps used together in at least one plan
+        "app_pairs_total": n_pairs,
+        "app_pair_share": round(len(pairs) / n_pairs, 3),
+        "max_calls_per_plan": max(n_calls, default=0),
         "shapes": dict(Counter(r.shape for r in records).most_common()),
         "calls_per_plan": {str(k): v for k, v in sorted(n_calls.items())},
         "tools": dict(Counter(t for r in records for t in r.tools).most_common()),
@@ -83,10 +94,23 @@ def samples_text(records: Sequence[Record], k: int = 5, seed: int = 0) -> str:
     return "\n\n".join(f"[{r.meta.get('family', r.source)} | {r.shape}] {r.query}\n{r.plan}" for r in picked)
 
 
-def _skeleton(plan_text: str) -> tuple:
+def _skeleton(plan: Plan) -> tuple:
     """The plan's tool sequence with dependencies, arguments dropped (its 'shape signature')."""
-    plan = parse_plan(plan_text)
     return tuple((t.tool, tuple(sorted(t.deps))) for t in plan.tasks)
+
+
+def app_pairs(records: Sequence[Record], catalog: ToolCatalog = ASSISTANT_TOOLS) -> Counter[tuple[str, str]]:
+    """How many records use each pair of apps together (tools outside `catalog` are ignored).
+
+    >>> r = Record("a", "q", "p", ("get_phone_number", "send_sms"), "chain")
+    >>> dict(app_pairs([r]))
+    {('contacts', 'sms'): 1}
+    """
+    out: Counter[tuple[str, str]] = Counter()
+    for r in records:
+        apps = sorted({catalog[t].app for t in r.tools if t in catalog})
+        out.update(combinations(apps, 2))
+    return out
 
 
 def plot_histograms(stats: dict[str, Any], path: str | Path) -> Path:
@@ -116,9 +140,11 @@ def summary_markdown(metrics: dict[str, Any]) -> str:
             ["records", val["records"]], ["valid plans", val["valid"]], ["executed on the sandbox", val["executed"]],
             ["execution failures", val["execution_failed"]]]),
         markdown_table(["diversity", "value"], [
-            [k.replace("_", " "), div[k]] for k in ("distinct_queries", "families", "templates", "vocabulary",
+            [k.replace("_", " "), div.get(k, "")] for k in ("distinct_queries", "families", "templates", "vocabulary",
                                                     "distinct_tool_sets", "distinct_plan_skeletons",
-                                                    "mean_query_words")]),
+                                                    "app_pairs_covered", "app_pair_share",
+                                                    "max_calls_per_plan", "mean_query_words")]),
+        markdown_table(["calls per plan", "records"], list(div["calls_per_plan"].items())),
         markdown_table(["plan shape", "records"], sorted(div["shapes"].items(), key=lambda kv: -kv[1])),
         markdown_table(["split", "records"], list(metrics["splits"].items())),
     ])

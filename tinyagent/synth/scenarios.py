@@ -17,12 +17,13 @@ Example:
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Sequence
 
 from tinyagent.plan.types import Task
-from tinyagent.synth import vocab
+from tinyagent.synth import dates, vocab
 from tinyagent.synth.world import World
 from tinyagent.tools.assistant import DATE_FORMAT
 
@@ -38,6 +39,10 @@ class Scenario:
 
 
 SCENARIOS: dict[str, Scenario] = {}
+NICKNAME_RATE = 0.12  # share of mentions of a person with a known nickname that use it
+CORRECTION_RATE = 0.05  # share of times and travel modes the user corrects mid-sentence
+_WORDS = re.compile(r"[A-Za-z]{4,}")  # words long enough to get a typo
+_LOOKUP_TOOLS = frozenset({"get_phone_number", "get_email_address"})
 
 
 def scenario(name: str, weight: float = 1.0, templates: int = 1) -> Callable:
@@ -62,11 +67,20 @@ class Ctx:
     tasks: list[Task] = field(default_factory=list)
     template: int = -1  # index of the phrasing template used (for diversity stats)
     thought: str | None = None  # closing Thought before join()
+    inner: bool = False  # building a later part of a combined request: no opener
+    said: list[str] = field(default_factory=list)  # names and phrases the user typed (kept free of typos)
+    dates: list[str] = field(default_factory=list)  # date phrases the user typed
     _spoken: tuple[tuple[str, ...], ...] | None = None
+    _formal: dict[str, str] = field(default_factory=dict)  # nickname said -> first name to look up
 
     def call(self, tool: str, *args: Any) -> str:
-        """Append a task calling `tool` with positional `args`; return its `$N` reference."""
+        """Append a task calling `tool` with positional `args`; return its `$N` reference.
+
+        A contact lookup of a nickname the user said ("Mike") asks for the first name ("Michael"):
+        the address book stores first names, and a nickname is too far from them for fuzzy lookup."""
         idx = len(self.tasks) + 1
+        if tool in _LOOKUP_TOOLS and args and args[0] in self._formal:
+            args = (self._formal[args[0]], *args[1:])
         self.tasks.append(Task(idx, tool, tuple(args)))
         return f"${idx}"
 
@@ -80,10 +94,51 @@ class Ctx:
         if self._spoken is None:
             self._spoken = self.world.spoken_names()
         chosen = self.rng.sample(self._spoken, k)
-        return [self.rng.choice(forms) for forms in chosen]
+        out = []
+        for forms in chosen:
+            name = self.rng.choice(forms)
+            nick = self.world.nickname(forms[-1]) if self.rng.random() < NICKNAME_RATE else None
+            if nick:
+                self._formal[nick] = forms[-1].split()[0]
+                name = nick
+            out.append(name)
+        self.said.extend(out)
+        return out
 
     def when(self) -> tuple[str, datetime]:
-        return vocab.date_phrase(self.rng, self.ref)
+        """A future time as typed (sometimes self-corrected: 'at 3pm, no, 4pm') and what it means."""
+        w = dates.sample(self.rng, self.ref)
+        phrase = dates.corrected(self.rng, w) if self.rng.random() < CORRECTION_RATE else None
+        phrase = phrase or dates.say(w)
+        self.dates.append(phrase)
+        return phrase, dates.resolve(w, self.ref)
+
+    def day(self) -> tuple[str, datetime]:
+        """A future day with no time ('tmrw', 'next Fri', 'the 14th') and its midnight."""
+        phrase, when = dates.date_phrase(self.rng, self.ref, all_day=True)
+        self.dates.append(phrase)
+        return phrase, when
+
+    def transport(self) -> tuple[str, str]:
+        """(mode code, how it was said), sometimes self-corrected: 'by bike, no, on foot' means walking."""
+        mode, said = self.choice(vocab.TRANSPORT)
+        if self.rng.random() < CORRECTION_RATE:
+            wrong = self.choice([s for m, s in vocab.TRANSPORT if m != mode] + ["by bike", "cycling"])
+            said = f"{wrong}{self.choice((', no, ', ', sorry, ', ' - no, ', ', actually '))}{said}"
+        self.said.append(said)
+        return mode, said
+
+    def protected(self) -> list[str]:
+        """Everything typos must leave alone: the plan's literal strings and what the user named."""
+        out = list(self.said)
+        for t in self.tasks:
+            for a in t.args:
+                for v in (a if isinstance(a, (list, tuple)) else [a]):
+                    if isinstance(v, str) and not v.startswith("$"):
+                        out.append(v)
+        # Each word too: a plan string the user said only in part ("Q3 budget report" of the file
+        # "Q3 budget report.pdf", "design review" of the reminder "Prepare for design review").
+        return out + sorted({w for v in out for w in _WORDS.findall(v)})
 
     def choice(self, options: Sequence[Any]) -> Any:
         return self.rng.choice(options)
@@ -129,6 +184,8 @@ _VERB_STARTS = frozenset(
 
 def opener(ctx: Ctx, text: str) -> str:
     """Vary the start of a request: politeness, or an irrelevant distractor sentence."""
+    if ctx.inner:
+        return text
     r = ctx.rng.random()
     if r < 0.12:
         lead = ctx.choice(vocab.DISTRACTOR_PREFIXES)

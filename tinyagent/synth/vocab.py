@@ -1,8 +1,7 @@
 """Slot fillers for the offline generator: topics, places, messages, files, notes and date phrases.
 
-Everything here is data plus one date helper. Dates are computed from a reference time the caller
-passes in (never the wall clock), and come back both as the phrase the user says and the
-`DATE_FORMAT` string the plan uses.
+Everything here is data; `date_phrase` (from `tinyagent.synth.dates`) turns a reference time the
+caller passes in (never the wall clock) into a phrase the user says and the datetime it means.
 
 Example:
     >>> import random
@@ -13,8 +12,7 @@ Example:
 """
 from __future__ import annotations
 
-import random
-from datetime import datetime, timedelta
+from tinyagent.synth import dates
 
 MEETING_TOPICS = (
     "design review", "budget sync", "quarterly planning", "1:1", "sprint retro", "product demo",
@@ -88,46 +86,6 @@ DISTRACTOR_PREFIXES = (
 POLITE_OPENERS = ("", "", "", "Please ", "Can you ", "Could you ", "I need you to ", "Hey, ", "Go ahead and ")
 DURATIONS = (15, 30, 30, 45, 60, 60, 90)
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_HOURS = (8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18)
-_MINUTES = (0, 0, 0, 15, 30, 30, 45)
-
-
-def clock(hour: int, minute: int) -> str:
-    """Spoken time: 14:30 -> '2:30pm', 12:00 -> 'noon'.
-
-    >>> clock(14, 30), clock(12, 0), clock(9, 0)
-    ('2:30pm', 'noon', '9am')
-    """
-    if (hour, minute) == (12, 0):
-        return "noon"
-    suffix = "am" if hour < 12 else "pm"
-    h = hour % 12 or 12
-    return f"{h}{suffix}" if minute == 0 else f"{h}:{minute:02d}{suffix}"
-
-
-def date_phrase(rng: random.Random, ref: datetime) -> tuple[str, datetime]:
-    """A future time relative to `ref` as the user would say it, and the datetime it means."""
-    hour, minute = rng.choice(_HOURS), rng.choice(_MINUTES)
-    at = clock(hour, minute)
-    base = ref.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    kind = rng.randrange(6)
-    if kind == 0:
-        return f"tomorrow at {at}", base + timedelta(days=1)
-    if kind == 1:
-        return f"the day after tomorrow at {at}", base + timedelta(days=2)
-    if kind == 2:
-        wd = rng.randrange(7)
-        ahead = (wd - ref.weekday()) % 7 or 7  # "on Monday" said on a Monday means next week
-        return f"on {_WEEKDAYS[wd]} at {at}", base + timedelta(days=ahead)
-    if kind == 3:
-        wd = rng.randrange(7)
-        ahead = (wd - ref.weekday()) % 7 + 7
-        return f"next week on {_WEEKDAYS[wd]} at {at}", base + timedelta(days=ahead)
-    if kind == 4:
-        days = rng.randrange(3, 40)
-        day = base + timedelta(days=days)
-        return f"on {day:%B} {day.day} at {at}", day
-    hours = rng.randrange(1, 6)
-    when = ref.replace(second=0, microsecond=0) + timedelta(hours=hours)
-    return (f"in {hours} hour{'s' if hours > 1 else ''}", when)
+# The spoken dates themselves live in `tinyagent.synth.dates` (many surface forms, one meaning each).
+date_phrase = dates.date_phrase
+clock = dates.clock_text

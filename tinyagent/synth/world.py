@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,25 @@ DEFAULT_FILES = ("slides for the offsite.pptx", "team roster.xlsx", "wedding gue
 # because creating a note whose title exists is an error on the sandbox.
 DEFAULT_NOTES = (("Shopping", ""), ("Birthday gifts", "Personal"), ("Team meeting notes", "Work"),
                  ("Books to read", ""), ("Japan trip", "Travel"), ("Wifi passwords", "Home"))
+
+
+# Common English nicknames (first name -> what friends type). Used only where unambiguous in the book.
+NICKNAMES = {
+    "Michael": "Mike", "William": "Will", "Robert": "Rob", "Jennifer": "Jen", "Christopher": "Chris",
+    "Elizabeth": "Liz", "Katherine": "Kate", "Jessica": "Jess", "Matthew": "Matt", "Daniel": "Dan",
+    "Joseph": "Joe", "Thomas": "Tom", "Anthony": "Tony", "Benjamin": "Ben", "Samuel": "Sam",
+    "Nicholas": "Nick", "Alexander": "Alex", "Jonathan": "Jon", "Andrew": "Andy", "Timothy": "Tim",
+    "Patricia": "Pat", "Rebecca": "Becky", "Stephanie": "Steph", "Margaret": "Maggie", "Kimberly": "Kim",
+    "Victoria": "Vicky", "Zachary": "Zach", "Joshua": "Josh", "Gregory": "Greg", "Jeffrey": "Jeff",
+    "Richard": "Rick", "James": "Jim", "Charles": "Charlie", "Edward": "Ed", "Steven": "Steve",
+    "Kenneth": "Ken", "Ronald": "Ron", "Donald": "Don", "Douglas": "Doug", "Raymond": "Ray",
+    "Lawrence": "Larry", "Susan": "Sue", "Cynthia": "Cindy", "Pamela": "Pam", "Amanda": "Mandy",
+    "Christina": "Tina", "Kathleen": "Kathy", "Peter": "Pete", "Abigail": "Abby", "Jacob": "Jake",
+    "Gabriel": "Gabe", "Deborah": "Deb", "Frederick": "Fred", "Theodore": "Ted", "Nathaniel": "Nate",
+    "Nathan": "Nate", "Cassandra": "Cassie", "Alexandra": "Alex", "Angela": "Angie", "Jacqueline": "Jackie",
+    "Natalie": "Nat", "Madison": "Maddie", "Isabella": "Bella", "Olivia": "Liv", "David": "Dave",
+    "Kevin": "Kev", "Jason": "Jay",
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +78,27 @@ class World:
             first = name.split()[0]
             out.append((first, name) if firsts[first.casefold()] == 1 and first != name else (name,))
         return tuple(out)
+
+    def nickname(self, full_name: str) -> str | None:
+        """The nickname a user may type for `full_name`, if it points to nobody else in the book.
+
+        >>> World(("Michael Ross", "Ann Lee", "Bo Chen", "Kim Ito")).nickname("Michael Ross")
+        'Mike'
+        """
+        return self._nicknames.get(full_name)
+
+    @cached_property
+    def _nicknames(self) -> dict[str, str]:
+        firsts = Counter(n.split()[0].casefold() for n in self.contacts)
+        taken = {part.casefold() for n in self.contacts for part in n.split()}
+        out = {}
+        for name in self.contacts:
+            first = name.split()[0]
+            nick = NICKNAMES.get(first)
+            if nick and firsts[first.casefold()] == 1 and nick.casefold() not in taken:
+                out[name] = nick
+        uses = Counter(n.casefold() for n in out.values())
+        return {name: nick for name, nick in out.items() if uses[nick.casefold()] == 1}
 
     @classmethod
     def default(cls, seed: int = 0) -> "World":
