@@ -61,8 +61,9 @@ class TrainConfig:
     max_seq_len: int = _f(1536, "longest prompt+plan in tokens; longer prompts lose their oldest tokens")
     base_dtype: str = _f("auto", "dtype of the frozen base weights: auto (time a few real steps in each, keep the "
                          "faster), float32 or bfloat16 (LoRA stays float32)")
-    pack_tokens: int = _f(2048, "pack a step's examples into model calls of at most this many tokens (block-diagonal "
-                          "attention, per-example positions); 1 = one example per call; 0 = padded micro-batches")
+    pack_tokens: int = _f(1, "pack a step's examples into model calls of at most this many tokens (block-diagonal "
+                          "attention, per-example positions); 1 = one example per call (measured fastest on CPU: "
+                          "benchmarks/train_step_bench.py); 0 = padded micro-batches of micro_batch_size")
     share_prefix: bool = _f(True, "with prompt_grad=False, run the token prefix common to a step's prompts once "
                             "(KV cache) instead of once per example")
     lm_head_plan_only: bool = _f(True, "compute the output layer only where the next token is labelled "

@@ -258,7 +258,7 @@ class Trainer:
         if latest_checkpoint(self.out) is not None and recorded.is_file():
             choice = DtypeChoice(**json.loads(recorded.read_text(encoding="utf-8")))
         else:
-            model.train()
+            model.to(self.acc.device).train()  # time where it will train
             first = epoch_order(len(self.dataset), seed=self.cfg.seed, epoch=0)[0]
             ex = probe_example(self.dataset[first], self.cfg.dtype_probe_tokens)
             fns, n_tok = step_losses([ex], self.cfg, self._pad_id, self.acc.device)
