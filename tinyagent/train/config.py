@@ -3,8 +3,9 @@
 Defaults are the CPU recipe that worked here (RESEARCH.md section 6: LoRA r=16 alpha 32 on all seven
 linear projections, AdamW lr 1e-3, warmup + cosine, micro-batch 4 x 2 accumulation, loss on the plan
 tokens only). Base weights default to `base_dtype="auto"`: bf16 measured 1.5-1.6x faster than fp32 on
-the Xeon type and 5-15x slower on the AMD EPYC type (RESEARCH.md section 8), so the run times a few
-real steps in each and keeps the faster (tinyagent.train.precision). A step's examples are packed
+the Xeon type and 5-15x slower on an AMD EPYC (RESEARCH.md section 8), yet 1.6x faster on another
+EPYC with AVX512-BF16 under torch 2.13 (benchmarks/train_step_bench.py), so the run times a few real
+steps in each and keeps the faster (tinyagent.train.precision). A step's examples are packed
 into few model calls (tinyagent.train.packing) with the output layer on plan tokens only.
 `TrainConfig.paper()` gives the paper's recipe (3 epochs, lr 7e-5, attention projections).
 
