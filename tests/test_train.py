@@ -95,7 +95,8 @@ def test_every_example_once_per_epoch_single_and_two_processes():
 def _cfg(out: Path, **kw) -> TrainConfig:
     base = {"out_dir": str(out), "max_steps": 4, "micro_batch_size": 1, "grad_accum": 2, "max_negatives": 0,
             "warmup_steps": 0, "max_seq_len": 96, "learning_rate": 2e-3, "eval_every": 0, "save_every": 0,
-            "eval_examples": 1, "eval_max_new_tokens": 8, "num_threads": 1, "scheduler": "constant"}
+            "eval_examples": 1, "eval_max_new_tokens": 8, "num_threads": 1, "scheduler": "constant",
+            "base_dtype": "float32"}  # fixed: a timing-based choice could differ between two runs compared here
     return TrainConfig.from_dict({**base, **kw})
 
 
@@ -158,7 +159,7 @@ def test_config_rejects_bad_values_and_round_trips():
     cfg = TrainConfig(max_steps=3)
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
     for bad in ({"qat": "q4"}, {"lora_r": 0}, {"min_negatives": 3, "max_negatives": 1},
-                {"target_modules": ["lm_head"]}, {"base_dtype": "float16"}):
+                {"target_modules": ["lm_head"]}, {"base_dtype": "float16"}, {"pack_tokens": -1}):
         with pytest.raises(ValueError):
             TrainConfig.from_dict(bad)
     assert "lora_alpha = 32" in TrainConfig.help()
@@ -206,3 +207,68 @@ def test_training_continues_from_a_saved_adapter(base, short, uninterrupted, tmp
         TrainConfig.from_dict({"init_adaptor": "x"})
     with pytest.raises(FileNotFoundError, match="no saved LoRA adapter"):
         Trainer(_cfg(tmp_path / "b", init_adapter=str(tmp_path)), short, model=copy.deepcopy(model), tokenizer=tok)
+
+
+def test_packed_step_with_shared_prefix_matches_separate_examples_on_real_prompts(base, short):
+    """SmolLM2 on real training prompts: one packed call with the common prefix run once = 3 separate calls."""
+    from tinyagent.train.data import collate
+    from tinyagent.train.lora import build_lora_model, plan_loss
+    from tinyagent.train.packing import StepBatch
+    model, tok = base
+    lora = build_lora_model(copy.deepcopy(model), _cfg(Path("unused")))
+    ds = PlanDataset(short[:3], tok, seed=0, min_negatives=0, max_negatives=1, max_len=1536)
+    exs = [ds[i] for i in range(3)]
+    lora.zero_grad(set_to_none=True)
+    ref = 0.0
+    for e in exs:
+        loss, _ = plan_loss(lora, collate([e], 0), prompt_grad=False)
+        loss.backward()
+        ref += float(loss)
+    ref_grads = [p.grad.clone() for n, p in lora.named_parameters() if "lora_B" in n]
+    lora.zero_grad(set_to_none=True)
+    sb = StepBatch(exs, prompt_grad=False, pack_tokens=4096, share_prefix=True)
+    assert len(sb.packs) == 1 and sb.prefix > 20  # chat template header and the planner intro
+    loss, n = sb.loss(lora, 0)
+    loss.backward()
+    assert n == sb.n_tokens and float(loss) == pytest.approx(ref, rel=1e-4)
+    grads = [p.grad for n, p in lora.named_parameters() if "lora_B" in n]
+    for a, b in zip(grads, ref_grads):
+        assert torch.allclose(a, b, rtol=1e-3, atol=1e-5)
+
+
+def test_auto_dtype_is_recorded_and_reused_on_resume(base, short, tmp_path, monkeypatch):
+    """base_dtype='auto' logs its choice and timings; a resumed run keeps it whatever it would measure now."""
+    import json
+
+    from tinyagent.train import precision
+    model, tok = base
+    favour, now = {"dtype": "float32"}, {"dtype": "float32"}  # the faster side; the side being timed
+
+    def fake_time_steps(step, k):
+        step()  # the probe runs real steps
+        return [0.5 if now["dtype"] == favour["dtype"] else 1.0] * k
+
+    real_cast = precision.cast_frozen
+
+    def tracking_cast(m, dtype):
+        now["dtype"] = str(dtype).removeprefix("torch.")
+        return real_cast(m, dtype)
+
+    monkeypatch.setattr(precision, "time_steps", fake_time_steps)
+    monkeypatch.setattr(precision, "cast_frozen", tracking_cast)
+    cfg = _cfg(tmp_path, base_dtype="auto", max_steps=1, save_every=1, dtype_probe_tokens=64)
+    trainer = Trainer(cfg, short, model=copy.deepcopy(model), tokenizer=tok)
+    assert trainer.dtype_choice.dtype == "float32"
+    trainer.run()
+    recorded = json.loads((tmp_path / "base_dtype.json").read_text())
+    assert recorded["dtype"] == "float32" and set(recorded["median_s"]) == {"float32", "bfloat16"}
+    assert 64 <= recorded["probe_tokens"] <= 96
+    rows = [r for r in read_log(tmp_path / "log.jsonl") if "base_dtype" in r]
+    assert len(rows) == 1 and rows[0]["base_dtype"] == recorded
+    favour["dtype"] = "bfloat16"  # a fresh probe would now pick bf16; the resumed run must not
+    resumed = Trainer(cfg.with_(max_steps=2), short, model=copy.deepcopy(model), tokenizer=tok)
+    assert resumed.dtype_choice.dtype == "float32"
+    assert all(p.dtype == torch.float32 for p in resumed.model.parameters())
+    fresh = Trainer(cfg.with_(out_dir=str(tmp_path / "fresh")), short, model=copy.deepcopy(model), tokenizer=tok)
+    assert fresh.dtype_choice.dtype == "bfloat16"
+    assert {p.dtype for p in fresh.model.parameters() if not p.requires_grad} == {torch.bfloat16}

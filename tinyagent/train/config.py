@@ -2,9 +2,11 @@
 
 Defaults are the CPU recipe that worked here (RESEARCH.md section 6: LoRA r=16 alpha 32 on all seven
 linear projections, AdamW lr 1e-3, warmup + cosine, micro-batch 4 x 2 accumulation, loss on the plan
-tokens only). Base weights default to fp32: on this VM bf16 matmuls measured 5-15x slower than fp32
-(2x128 tokens: fp32 fwd 9 s / bwd 9 s, bf16 fwd 57 s / bwd 158 s, 1 thread, busy host), although an
-earlier measurement (RESEARCH.md) found bf16 faster; set base_dtype='bfloat16' where it is.
+tokens only). Base weights default to `base_dtype="auto"`: bf16 measured 1.5-1.6x faster than fp32 on
+the Xeon type and 5-15x slower on an AMD EPYC (RESEARCH.md section 8), yet 1.6x faster on another
+EPYC with AVX512-BF16 under torch 2.13 (benchmarks/train_step_bench.py), so the run times a few real
+steps in each and keeps the faster (tinyagent.train.precision). A step's examples are packed
+into few model calls (tinyagent.train.packing) with the output layer on plan tokens only.
 `TrainConfig.paper()` gives the paper's recipe (3 epochs, lr 7e-5, attention projections).
 
 Example:
@@ -27,7 +29,7 @@ from typing import Any
 ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
 QAT_MODES = ("none", "base", "merged")
-DTYPES = ("bfloat16", "float32")
+DTYPES = ("auto", "bfloat16", "float32")
 
 
 def _f(default: Any, help: str) -> Any:
@@ -58,7 +60,16 @@ class TrainConfig:
     max_grad_norm: float = _f(1.0, "gradient clipping norm; 0 disables")
     prompt_grad: bool = _f(True, "back-propagate through the prompt; False runs it once without gradients (faster)")
     max_seq_len: int = _f(1536, "longest prompt+plan in tokens; longer prompts lose their oldest tokens")
-    base_dtype: str = _f("float32", "dtype of the frozen base weights, float32 or bfloat16 (LoRA stays float32)")
+    base_dtype: str = _f("auto", "dtype of the frozen base weights: auto (time a few real steps in each, keep the "
+                         "faster), float32 or bfloat16 (LoRA stays float32)")
+    pack_tokens: int = _f(1, "pack a step's examples into model calls of at most this many tokens (block-diagonal "
+                          "attention, per-example positions); 1 = one example per call (measured fastest on CPU: "
+                          "benchmarks/train_step_bench.py); 0 = padded micro-batches of micro_batch_size")
+    share_prefix: bool = _f(True, "with prompt_grad=False, run the token prefix common to a step's prompts once "
+                            "(KV cache) instead of once per example")
+    lm_head_plan_only: bool = _f(True, "compute the output layer only where the next token is labelled "
+                                 "(False: at every position, slower; for comparison)")
+    dtype_probe_tokens: int = _f(256, "tokens of the training example that base_dtype='auto' times its steps on")
     min_negatives: int = _f(0, "fewest irrelevant tools added to the gold tools in a training prompt")
     max_negatives: int = _f(3, "most irrelevant tools added to the gold tools in a training prompt")
     n_examples: int = _f(0, "in-context examples per prompt (needs a retriever)")
@@ -76,7 +87,8 @@ class TrainConfig:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"TrainConfig.{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("max_steps", "warmup_steps", "eval_every", "save_every", "n_examples", "min_negatives"):
+        for name in ("max_steps", "warmup_steps", "eval_every", "save_every", "n_examples", "min_negatives",
+                     "pack_tokens", "dtype_probe_tokens"):
             if getattr(self, name) < 0:
                 raise ValueError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)}")
         if self.max_negatives < self.min_negatives:

@@ -2,9 +2,10 @@
 
 Runs on CPU by default, on a GPU when present, and on several GPUs with `accelerate launch` (no code
 change: the loop uses `Accelerator`; each process takes every P-th micro-batch of the shared order).
-Base weights are kept in `base_dtype` (fp32 by default, bf16 optional), LoRA weights in fp32. The
-output layer is evaluated only from the first plan position on (`logits_to_keep`), which skips
-most of the vocabulary projection over the long prompt.
+Base weights are kept in `base_dtype` ("auto": whichever of fp32 and bf16 ran a few real training
+steps faster on this machine, see tinyagent.train.precision), LoRA weights in fp32. A step's examples
+are packed into few model calls, the prompts' common prefix runs once, and the output layer is
+evaluated only at plan positions (tinyagent.train.packing).
 
 Usage:
     from tinyagent.data.records import read_jsonl
@@ -42,10 +43,14 @@ from tinyagent.train.checkpoint import (
 )
 from tinyagent.train.config import TrainConfig
 from tinyagent.train.data import IGNORE, PlanDataset, Retriever, collate, epoch_order
+from tinyagent.train.packing import StepBatch
+from tinyagent.train.precision import DtypeChoice, cast_frozen, choose_base_dtype
 from tinyagent.train.qat import apply_qat
 from tinyagent.train.validation import validate
 
 log = logging.getLogger(__name__)
+
+DTYPE_FILE = "base_dtype.json"  # the run's base_dtype='auto' choice and the step timings behind it
 
 
 @dataclass
@@ -98,7 +103,10 @@ def gguf_cache_dir(gguf_path: Path) -> Path:
 
 
 def build_lora_model(base: Any, cfg: TrainConfig) -> Any:
-    """Wrap `base` (fp32) in a peft LoRA model (fresh or cfg.init_adapter); apply QAT; cast frozen weights."""
+    """Wrap `base` (fp32) in a peft LoRA model (fresh or cfg.init_adapter); apply QAT; cast frozen weights.
+
+    With base_dtype "auto" everything stays fp32 here; `Trainer` then times both precisions.
+    """
     from peft import LoraConfig, get_peft_model
 
     if cfg.qat == "base":
@@ -116,19 +124,21 @@ def build_lora_model(base: Any, cfg: TrainConfig) -> Any:
         model = get_peft_model(base, lcfg)
     if cfg.qat == "merged":
         apply_qat(model, "merged")
-    dtype = getattr(torch, cfg.base_dtype)
+    dtype = torch.float32 if cfg.base_dtype == "auto" else getattr(torch, cfg.base_dtype)
     for p in model.parameters():
         p.data = p.data.to(torch.float32 if p.requires_grad else dtype)
     return model
 
 
-def plan_loss(model: Any, batch: dict[str, torch.Tensor], *, prompt_grad: bool = True) -> tuple[torch.Tensor, int]:
-    """Summed cross-entropy over plan tokens of a micro-batch, and their count.
+def plan_loss(model: Any, batch: dict[str, torch.Tensor], *, prompt_grad: bool = True,
+              head_plan_only: bool = True) -> tuple[torch.Tensor, int]:
+    """Summed cross-entropy over plan tokens of a padded micro-batch, and their count.
 
     With `prompt_grad=False` the shared prompt part (up to the earliest plan position) is run once
     without gradients and handed on as a KV cache; only the plan positions are back-propagated. Plan
     tokens still attend to the whole prompt, but LoRA learns only from what the plan positions
     compute, so a step costs about a forward pass over the prompt instead of forward + backward.
+    The output layer runs from the earliest plan position on (`head_plan_only=False`: everywhere).
     """
     labels = batch["labels"]
     plan_pos = (labels != IGNORE).any(dim=0).nonzero()
@@ -136,18 +146,49 @@ def plan_loss(model: Any, batch: dict[str, torch.Tensor], *, prompt_grad: bool =
     split = max(first - 1, 0)  # the position whose logits predict the first plan token
     ids, mask = batch["input_ids"], batch["attention_mask"]
     if prompt_grad or split == 0:
-        out = model(input_ids=ids, attention_mask=mask, logits_to_keep=labels.shape[1] - split)
+        out = model(input_ids=ids, attention_mask=mask, logits_to_keep=labels.shape[1] - split if head_plan_only else 0)
     else:
         with torch.no_grad():
             prefix = model(input_ids=ids[:, :split], attention_mask=mask[:, :split], use_cache=True,
-                           logits_to_keep=1)
+                           logits_to_keep=1 if head_plan_only else 0)
         out = model(input_ids=ids[:, split:], attention_mask=mask, past_key_values=prefix.past_key_values,
                     use_cache=False)
-    logits = out.logits[:, :-1].float()
+    logits = out.logits[:, -(labels.shape[1] - split):-1].float()
     target = labels[:, split + 1:]
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=IGNORE,
                            reduction="sum")
     return loss, int((target != IGNORE).sum())
+
+
+LossFn = Callable[[Any], tuple[torch.Tensor, int]]  # model -> (summed plan-token loss, plan tokens)
+
+
+def step_losses(examples: Sequence[dict[str, Any]], cfg: TrainConfig, pad_id: int,
+                device: torch.device | str = "cpu") -> tuple[list[LossFn], int]:
+    """The model calls of one step over `examples` (tokenized), and the step's plan-token count.
+
+    pack_tokens > 0: packed calls (tinyagent.train.packing.StepBatch); 0: padded micro-batches of
+    micro_batch_size. Call each function in order and back-propagate its loss divided by the count.
+    """
+    if cfg.pack_tokens:
+        sb = StepBatch(examples, prompt_grad=cfg.prompt_grad, pack_tokens=cfg.pack_tokens,
+                       share_prefix=cfg.share_prefix, head_plan_only=cfg.lm_head_plan_only, device=device)
+        return [lambda m, j=j: sb.loss(m, j) for j in range(len(sb.packs))], sb.n_tokens
+    mb = cfg.micro_batch_size
+    batches = [collate(list(examples[j:j + mb]), pad_id) for j in range(0, len(examples), mb)]
+    n_tok = sum(int((b["labels"][:, 1:] != IGNORE).sum()) for b in batches)
+
+    def fn(batch: dict[str, torch.Tensor]) -> LossFn:
+        batch = {k: v.to(device) for k, v in batch.items()}
+        return lambda m: plan_loss(m, batch, prompt_grad=cfg.prompt_grad, head_plan_only=cfg.lm_head_plan_only)
+    return [fn(b) for b in batches], n_tok
+
+
+def probe_example(example: dict[str, Any], tokens: int) -> dict[str, Any]:
+    """The example's last `tokens` tokens (at least its plan and a few prompt tokens): a real-length probe."""
+    n_plan = sum(t != IGNORE for t in example["labels"])
+    keep = min(len(example["input_ids"]), max(tokens, n_plan + 8))
+    return {"input_ids": example["input_ids"][-keep:], "labels": example["labels"][-keep:]}
 
 
 def _step_micro_batches(order: list[int], step_in_epoch: int, cfg: TrainConfig, rank: int,
@@ -192,6 +233,9 @@ class Trainer:
         self.steps_per_epoch = math.ceil(len(train_records) / (cfg.micro_batch_size * cfg.grad_accum * world))
         self.total_steps = cfg.max_steps or cfg.epochs * self.steps_per_epoch
         model = build_lora_model(model, cfg)
+        self.out = Path(cfg.out_dir)
+        self._dtype_probed = False
+        self.dtype_choice = self._resolve_dtype(model) if cfg.base_dtype == "auto" else None
         from transformers import get_scheduler
         optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.learning_rate,
                                       weight_decay=cfg.weight_decay)
@@ -199,8 +243,35 @@ class Trainer:
                                        num_training_steps=self.total_steps)
         # The scheduler is stepped by hand once per optimizer step (accelerate would step it per process).
         self.model, self.optimizer = self.acc.prepare(model, optimizer)
-        self.out = Path(cfg.out_dir)
         self.step, self.best = 0, {"success": None, "step": None}
+
+    @property
+    def _pad_id(self) -> int:
+        tok = self.tokenizer
+        return tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+
+    def _resolve_dtype(self, model: Any) -> DtypeChoice:
+        """base_dtype='auto': the recorded choice when resuming (exact resume), else time both; all processes agree."""
+        from accelerate.utils import broadcast_object_list
+
+        recorded = self.out / DTYPE_FILE
+        if latest_checkpoint(self.out) is not None and recorded.is_file():
+            choice = DtypeChoice(**json.loads(recorded.read_text(encoding="utf-8")))
+        else:
+            model.to(self.acc.device).train()  # time where it will train
+            first = epoch_order(len(self.dataset), seed=self.cfg.seed, epoch=0)[0]
+            ex = probe_example(self.dataset[first], self.cfg.dtype_probe_tokens)
+            fns, n_tok = step_losses([ex], self.cfg, self._pad_id, self.acc.device)
+
+            def step() -> None:
+                for f in fns:
+                    loss, _ = f(model)
+                    (loss / max(n_tok, 1)).backward()
+            choice = choose_base_dtype(model, step, probe_tokens=len(ex["input_ids"]))
+            self._dtype_probed = True
+        choice = DtypeChoice(**broadcast_object_list([choice.to_dict()], from_process=0)[0])
+        cast_frozen(model, getattr(torch, choice.dtype))
+        return choice
 
     def _resume(self) -> None:
         ckpt = latest_checkpoint(self.out)
@@ -221,16 +292,14 @@ class Trainer:
     def _one_step(self, epoch: int, step_in_epoch: int) -> tuple[float, int, list[str]]:
         order = epoch_order(len(self.dataset), seed=self.cfg.seed, epoch=epoch)
         self.dataset.epoch = epoch
-        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
         micro = _step_micro_batches(order, step_in_epoch, self.cfg, self.acc.process_index, self.acc.num_processes)
-        batches = [collate([self.dataset[i] for i in idx], pad) for idx in micro]
-        n_tok = sum(int((b["labels"][:, 1:] != IGNORE).sum()) for b in batches)
+        examples = [self.dataset[i] for idx in micro for i in idx]
+        fns, n_tok = step_losses(examples, self.cfg, self._pad_id, self.acc.device)
         total = 0.0
-        for j, batch in enumerate(batches):
-            batch = {k: v.to(self.acc.device) for k, v in batch.items()}
-            ctx = self.acc.no_sync(self.model) if j < len(batches) - 1 else contextlib.nullcontext()
+        for j, fn in enumerate(fns):
+            ctx = self.acc.no_sync(self.model) if j < len(fns) - 1 else contextlib.nullcontext()
             with ctx:
-                loss_sum, _ = plan_loss(self.model, batch, prompt_grad=self.cfg.prompt_grad)
+                loss_sum, _ = fn(self.model)
                 self.acc.backward(loss_sum / max(n_tok, 1))
             total += float(loss_sum.detach())
         if self.cfg.max_grad_norm:
@@ -275,6 +344,9 @@ class Trainer:
         c = self.cfg
         if self.acc.is_main_process:
             write_json_atomic(self.out / "config.json", c.to_dict())
+            if self._dtype_probed:  # a fresh choice (a resumed run reuses the recorded one)
+                write_json_atomic(self.out / DTYPE_FILE, self.dtype_choice.to_dict())
+                append_log(self.out / "log.jsonl", {"step": 0, "base_dtype": self.dtype_choice.to_dict()})
         if resume:
             self._resume()
         result = TrainResult(self.out, self.step, best_success=self.best["success"], best_step=self.best["step"])
