@@ -131,3 +131,23 @@ def test_paper_profile_runs_every_listed_notebook_at_smoke_size(tmp_path: Path):
     assert "convert_hf_to_gguf.py" in notes["04_qat_quantize"] and "notebook 04 was skipped" in notes["05_evaluate"]
     report = write_report(paper, runs, layout.run_dir, command="test", wall_s=0.0, manifest={}).read_text()
     assert "| 04_qat_quantize | not applicable |" in report and "Not applicable to this run: notebook 03" in report
+
+
+def test_step_inputs_come_from_the_layout_and_decide_rerunning(tmp_path: Path):
+    from tinyagent.reproduce.manifest import step_fingerprint
+    from tinyagent.reproduce.profile import NOTEBOOKS_DIR
+
+    layout = RunLayout(tmp_path)
+    notebook = NOTEBOOKS_DIR / "02_toolrag.ipynb"
+
+    def fingerprint() -> str:
+        return step_fingerprint(notebook, {"run_dir": str(tmp_path)}, layout.inputs("02_toolrag"))
+
+    layout.data_dir.mkdir()
+    layout.split("test").write_text("a\n")
+    before = fingerprint()
+    layout.finetune_dir.mkdir()
+    (layout.finetune_dir / "x").write_text("not an input of 02")
+    assert fingerprint() == before
+    layout.split("test").write_text("b\n")
+    assert fingerprint() != before

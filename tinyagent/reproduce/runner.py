@@ -25,10 +25,23 @@ from papermill.exceptions import PapermillExecutionError
 from tinyagent.artifacts import StepSkipped
 from tinyagent.layout import RunLayout
 from tinyagent.reproduce.manifest import Manifest, step_fingerprint
-from tinyagent.reproduce.profile import NOTEBOOKS_DIR, REPO, RUN_DIR_PARAM, Profile, Step
+from tinyagent.reproduce.profile import CONFIG_PARAMETERS, NOTEBOOKS_DIR, REPO, RUN_DIR_PARAM, Profile, Step
 
 log = logging.getLogger(__name__)
 NOT_APPLICABLE = "not applicable"  # StepRun.status of a notebook that raised StepSkipped
+
+
+class _KnownConfigParameters(logging.Filter):
+    """Drop papermill's "Passed unknown parameter" warning for config fields a notebook collects
+    itself (notebook 03's TrainConfig fields): the profile check has already validated them."""
+
+    def __init__(self, names: set[str]):
+        super().__init__()
+        self.names = names
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("Passed unknown parameter: ") and message.split(": ", 1)[1] in self.names)
 
 
 class StepFailed(RuntimeError):
@@ -57,6 +70,10 @@ def _run_step(step: Step, layout: RunLayout, manifest: Manifest, force: bool) ->
         return StepRun(step.notebook, "skipped", 0.0, executed, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    extra = CONFIG_PARAMETERS.get(step.notebook)
+    quiet = _KnownConfigParameters(set(extra()) if extra else set())
+    papermill_log = logging.getLogger("papermill")
+    papermill_log.addFilter(quiet)
     try:
         papermill.execute_notebook(str(notebook), str(executed), parameters=params, cwd=str(REPO),
                                    progress_bar=True, log_output=False)
@@ -69,6 +86,8 @@ def _run_step(step: Step, layout: RunLayout, manifest: Manifest, force: bool) ->
         manifest.record(step.notebook, status="failed", fingerprint=fingerprint, wall_s=wall)
         raise StepFailed(f"{step.notebook} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
                          f"executed notebook with the traceback: {executed}") from None
+    finally:
+        papermill_log.removeFilter(quiet)
     wall = time.time() - started
     manifest.record(step.notebook, status="ok", fingerprint=fingerprint, wall_s=wall, finished=time.time())
     return StepRun(step.notebook, "ok", wall, executed, out_dir)
