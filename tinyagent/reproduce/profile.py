@@ -31,10 +31,16 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = REPO / "notebooks"
 PROFILES_DIR = REPO / "profiles"
 RUN_DIR_PARAM = "run_dir"  # every notebook's one path parameter: the run folder; the runner sets it
-# Parameters a notebook takes beyond its parameters cell: notebook 03 collects TrainConfig fields
-# (out_dir excepted: the layout places the training run).
-CONFIG_PARAMETERS: dict[str, Callable[[], dict[str, Any]]] = {FINETUNE: lambda: {k: v for k, v in TrainConfig().to_dict().items()
-                                                        if k != "out_dir"}}
+
+
+def _train_config_defaults() -> dict[str, Any]:
+    """TrainConfig's fields and defaults, less out_dir (the run layout places the training run)."""
+    return {k: v for k, v in TrainConfig().to_dict().items() if k != "out_dir"}
+
+
+# Parameters a notebook takes beyond its parameters cell (name -> default): notebook 03 collects
+# TrainConfig fields itself.
+CONFIG_PARAMETERS: dict[str, Callable[[], dict[str, Any]]] = {FINETUNE: _train_config_defaults}
 
 
 class ProfileError(ValueError):
