@@ -14,19 +14,20 @@ from tinyagent.demo import export
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    params = {"output_dir": str(out / "run"), "planner": "scripted", "classifier_dir": str(out / "no-classifier"),
+    params = {"run_dir": str(out / "run"), "planner": "scripted",  # no classifier in this outputs folder
               "threads": 1}
     return out, export.execute(export.NOTEBOOK, out / "06_live_demo.ipynb", params, timeout=300)
 
 
 def test_notebook_runs_the_query_and_records_metrics(executed):
     out, _ = executed
-    metrics = json.loads((out / "run" / "metrics.json").read_text())
+    metrics = json.loads((out / "run" / "06_live_demo" / "metrics.json").read_text())
     assert metrics["task_states"] == {"1": "done", "2": "done", "3": "done", "4": "done"}
     assert metrics["approvals"] == {"3": "auto-approved", "4": "auto-approved"}
     assert sorted(f.split("/")[0] for f in metrics["new_files"]) == ["calendar", "outbox"]
     assert metrics["planner"].startswith("scripted") and metrics["latency"]["total"] > 0
-    assert (out / "run" / "dag.png").read_bytes()[:4] == b"\x89PNG"
+    assert metrics["classifier_dir"] is None and "all enabled tools" in metrics["selector_note"]
+    assert (out / "run" / "06_live_demo" / "dag.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_html_export_carries_the_widget_state(executed):

@@ -1,4 +1,5 @@
-"""Every notebook in notebooks/ is stored stripped and follows the series conventions.
+"""Every notebook in notebooks/ is stored stripped and follows the series conventions (one run_dir
+parameter; every other path comes from the run layout).
 
 Usage: .venv/bin/python -m pytest tests/test_notebooks_clean.py -q
 """
@@ -26,12 +27,13 @@ def test_notebook_is_stripped_numbered_and_parameterised(path):
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1 and code.index(tagged[0]) == 1, "the second code cell must be tagged `parameters`"
     source = "".join(tagged[0]["source"])
-    names = []
+    params = {}
     for node in ast.parse(source).body:
         assert isinstance(node, ast.Assign), "the parameters cell holds assignments only"
-        ast.literal_eval(node.value)  # literals only, so papermill can override them
-        names.append(node.targets[0].id)
+        params[node.targets[0].id] = ast.literal_eval(node.value)  # literals only, so papermill can override them
     assert all(re.search(r"  # \S", line) for line in source.splitlines()), "each parameter needs a comment"
-    assert "output_dir" in names, "the runner passes every notebook its output_dir"
+    assert params.get("run_dir") == "outputs/default", "every notebook takes the run folder as run_dir"
+    folders = sorted(n for n in params if n.endswith("_dir") and n != "run_dir")
+    assert not folders, f"{folders}: a step's folders come from tinyagent.layout.RunLayout(run_dir), not parameters"
     assert "import" in "".join(code[0]["source"]), "the first cell holds the imports"
     assert "metrics.json" in "".join(code[-1]["source"]), "the last cell records metrics.json"

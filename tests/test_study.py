@@ -1,4 +1,4 @@
-"""tinyagent.study: the paper's numbers, reading notebook 02/04 outputs, Tables 1 and 2, plots.
+"""tinyagent.study: the paper's numbers, reading notebook 02/04 results, Tables 1 and 2, plots.
 
 Summaries come from the real harness (`run_eval` with a scripted planner), not hand-typed JSON.
 
@@ -13,7 +13,7 @@ import matplotlib.image as mpimg
 import pytest
 
 from tinyagent.agent.scripted import ScriptedBackend
-from tinyagent.atomic import write_json_atomic
+from tinyagent.artifacts import QuantResult, ToolRAGResult
 from tinyagent.evaluate import load_eval_records, run_eval
 from tinyagent.report import paper, tables
 from tinyagent.study import inputs, plots
@@ -58,12 +58,12 @@ def quant_row(eval_dir: Path, name: str, quant: str, qat: bool, size: int) -> di
 
 @pytest.fixture
 def quant_dir(tmp_path: Path) -> Path:
-    """04-style metrics.json with base (no success), f16 and q4_0_qat (2 of 4 right); no q4_0 row."""
+    """04's result with base (no success), f16 and q4_0_qat (2 of 4 right); no q4_0 row."""
     base = scripted_eval(tmp_path, "base", set())
     good = scripted_eval(tmp_path, "good", {"Text Sid I am late", "Show Paris on the map"})
     rows = [quant_row(base, "base", "Q4_1", False, 98_000_000), quant_row(good, "f16", "F16", False, 270_000_000),
             quant_row(good, "q4_0_qat", "Q4_0", True, 80_000_000)]
-    write_json_atomic(tmp_path / "04" / "metrics.json", {"table2": rows, "planner_gguf": str(tmp_path / "p.gguf")})
+    QuantResult({r["name"]: Path(r["gguf"]) for r in rows}, tmp_path / "p.gguf", rows).save(tmp_path / "04")
     return tmp_path / "04"
 
 
@@ -88,7 +88,7 @@ def test_load_quant_notes_a_missing_summary_and_an_empty_table(quant_dir: Path):
     (Path(inputs.load_quant(quant_dir).rows[0]["eval_dir"]) / "summary.json").unlink()
     q = inputs.load_quant(quant_dir)
     assert q.summaries["base"] is None and any("'base'" in n and "summary.json is missing" in n for n in q.notes)
-    write_json_atomic(quant_dir / "metrics.json", {"table2": []})
+    QuantResult({}, None, []).save(quant_dir)
     q = inputs.load_quant(quant_dir)
     assert q.rows == [] and q.planner_gguf is None
     assert any("base, f16, q4_0, q4_0_qat" in n for n in q.notes) and any("no planner_gguf" in n for n in q.notes)
@@ -100,26 +100,31 @@ def test_load_quant_fails_clearly(tmp_path: Path, quant_dir: Path):
     (tmp_path / "base" / "summary.json").write_text('{"n": ')
     with pytest.raises(inputs.StudyInputError, match=r"base/summary.json: not valid JSON"):
         inputs.load_quant(quant_dir)
-    data = json.loads((quant_dir / "metrics.json").read_text())
+    data = json.loads((quant_dir / "result.json").read_text())
     del data["table2"][1]["latency_p50_s"]
-    write_json_atomic(quant_dir / "metrics.json", data)
+    (quant_dir / "result.json").write_text(json.dumps(data))
     with pytest.raises(inputs.StudyInputError, match=r"table2 row 1: missing key\(s\) \['latency_p50_s'\]"):
         inputs.load_quant(quant_dir)
-    (quant_dir / "metrics.json").write_text("{not json")
+    (quant_dir / "result.json").write_text(json.dumps({**data, "step": "02_toolrag"}))
+    with pytest.raises(inputs.StudyInputError, match="not a 04_qat_quantize result"):
+        inputs.load_quant(quant_dir)
+    (quant_dir / "result.json").write_text("{not json")
     with pytest.raises(inputs.StudyInputError, match="not valid JSON"):
         inputs.load_quant(quant_dir)
 
 
-def toolrag_dir(tmp_path: Path) -> Path:
-    """02-style metrics.json: genuine Table 1 rows (no-RAG and a one-tool selector; token count = query length)."""
+def toolrag_dir(tmp_path: Path, out: Path | None = None) -> Path:
+    """02's result in `out` (default tmp_path/02): genuine Table 1 rows (no-RAG and a one-tool selector;
+    token count = 100 per tool); the classifier folder it names is not written."""
     class FirstTool:
         def select(self, query, enabled):
             return AllTools().select(query, enabled.subset([enabled.names[0]]))
     records = load_eval_records(write_test_data(tmp_path))
     rows = toolrag_table1({"no RAG": AllTools(), "classifier (t=0.50)": FirstTool()}, records,
                           count_tokens=lambda tools, q: 100 * len(tools))
-    write_json_atomic(tmp_path / "02" / "metrics.json", {"table1": [r.to_dict() for r in rows]})
-    return tmp_path / "02"
+    out = out or tmp_path / "02"
+    ToolRAGResult(out / "classifier", 0.5, "test", [r.to_dict() for r in rows]).save(out)
+    return out
 
 
 def test_load_toolrag_needs_metrics_and_classifier(tmp_path: Path):
@@ -132,7 +137,7 @@ def test_load_toolrag_needs_metrics_and_classifier(tmp_path: Path):
 
 def test_resolve_planner_order(tmp_path: Path, quant_dir: Path):
     q = inputs.load_quant(quant_dir)
-    with pytest.raises(FileNotFoundError, match=r"p\.gguf \(from planner_gguf of .*metrics.json\) does not exist"):
+    with pytest.raises(FileNotFoundError, match=r"p\.gguf \(from planner_gguf of .*result.json\) does not exist"):
         inputs.resolve_planner("", q)
     (tmp_path / "p.gguf").write_bytes(b"GGUF")
     assert inputs.resolve_planner("", q) == (tmp_path / "p.gguf", f"planner_gguf of {q.path}")
@@ -144,7 +149,7 @@ def test_resolve_planner_order(tmp_path: Path, quant_dir: Path):
 
 
 def test_table1_puts_our_success_beside_the_paper(tmp_path: Path):
-    rows = json.loads((toolrag_dir(tmp_path) / "metrics.json").read_text())["table1"]
+    rows = list(ToolRAGResult.load(toolrag_dir(tmp_path)).table1)
     rows.append({**rows[0], "selector": "basic RAG top-6"})
     summary = json.loads((scripted_eval(tmp_path, "e", {"Text Sid I am late"}) / "summary.json").read_text())
     md = tables.table1_success_markdown(rows, {"no_rag": summary})

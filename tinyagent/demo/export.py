@@ -107,13 +107,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--notebook", default=str(NOTEBOOK), help="the demo notebook")
     p.add_argument("--out", default="outputs/demo", help="folder for the executed notebook, HTML and PNG")
     p.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                   help="notebook parameter (Python literal or text); output_dir defaults to OUT/run")
+                   help="notebook parameter (Python literal or text); run_dir (the run folder) defaults to OUT/run")
     p.add_argument("--screenshot", action="store_true", help="also render the HTML with headless chromium")
     p.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     out = Path(args.out)
-    params = {"output_dir": str(out / "run"), **parse_params([x for pair in args.param for x in pair])}
+    params = {"run_dir": str(out / "run"), **parse_params([x for pair in args.param for x in pair])}
     stem = Path(args.notebook).stem
     executed = execute(args.notebook, out / f"{stem}.ipynb", params, timeout=args.timeout)
     html = export_html(executed, out / f"{stem}.html")

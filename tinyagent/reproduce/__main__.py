@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from tinyagent.layout import RunLayout
 from tinyagent.reproduce.manifest import Manifest
 from tinyagent.reproduce.profile import REPO, ProfileError, load_profile
 from tinyagent.reproduce.report import write_report
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         failure = str(e)
         print(f"error: {failure}", file=sys.stderr)
     report = write_report(profile, runs, run_dir, command=command, wall_s=time.time() - started,
-                          manifest=Manifest(run_dir / "manifest.json").steps, failure=failure)
+                          manifest=Manifest(RunLayout(run_dir).manifest).steps, failure=failure)
     print(f"report: {report}")
     return 1 if failure else 0
 

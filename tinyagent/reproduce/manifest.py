@@ -1,7 +1,8 @@
 """Step fingerprints and the run manifest: re-run a step only when what it depends on changed.
 
-A step's fingerprint hashes its notebook, its resolved parameters, the content of its declared
-inputs and the `tinyagent` package source (a code change re-runs everything downstream).
+A step's fingerprint hashes its notebook, its parameters (run_dir included), the content of its
+inputs (the run-layout folders it reads, `tinyagent.layout.STEP_INPUTS`) and the `tinyagent`
+package source (a code change re-runs everything downstream).
 
 Example:
     >>> import tempfile, pathlib

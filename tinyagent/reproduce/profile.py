@@ -2,7 +2,10 @@
 
 A profile file (profiles/<name>.yaml) maps onto `Profile` / `Step`; unknown keys, unknown notebook
 parameters and values whose type differs from the notebook's default fail loudly, naming the file,
-the step and the key. `{run_dir}` inside a string value is replaced by the run's output folder.
+the step and the key. A profile names sizes only: every notebook gets the run folder as its one
+`run_dir` parameter and finds its inputs and outputs there (`tinyagent.layout.RunLayout`), and the
+inputs that decide re-running come from `tinyagent.layout.STEP_INPUTS`. Notebook 03 also takes any
+`TrainConfig` field (its defaults live in TrainConfig, not in the notebook).
 
 Example:
     >>> p = parse_profile({"name": "t", "description": "d", "steps": [{"notebook": "01_data_synthesis",
@@ -16,15 +19,28 @@ import ast
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import papermill
 import yaml
 
+from tinyagent.layout import FINETUNE, STEPS
+from tinyagent.train.config import TrainConfig
+
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = REPO / "notebooks"
 PROFILES_DIR = REPO / "profiles"
-OUTPUT_DIR_PARAM = "output_dir"  # every notebook writes metrics.json and plots here; the runner sets it
+RUN_DIR_PARAM = "run_dir"  # every notebook's one path parameter: the run folder; the runner sets it
+
+
+def _train_config_defaults() -> dict[str, Any]:
+    """TrainConfig's fields and defaults, less out_dir (the run layout places the training run)."""
+    return {k: v for k, v in TrainConfig().to_dict().items() if k != "out_dir"}
+
+
+# Parameters a notebook takes beyond its parameters cell (name -> default): notebook 03 collects
+# TrainConfig fields itself.
+CONFIG_PARAMETERS: dict[str, Callable[[], dict[str, Any]]] = {FINETUNE: _train_config_defaults}
 
 
 class ProfileError(ValueError):
@@ -37,7 +53,6 @@ class Step:
 
     notebook: str  # file stem under notebooks/, e.g. "01_data_synthesis"
     parameters: dict[str, Any] = field(default_factory=dict)  # overrides of the notebook's parameters cell
-    inputs: tuple[str, ...] = ()  # files/folders (may use {run_dir}) whose content decides re-running
     description: str = ""  # one line for the report
 
 
@@ -66,8 +81,11 @@ def _check_keys(raw: Any, cls: type, where: str) -> dict[str, Any]:
 
 
 def notebook_defaults(path: Path) -> dict[str, Any]:
-    """The literal defaults of a notebook's `parameters` cell, by name."""
-    return {name: ast.literal_eval(info["default"]) for name, info in papermill.inspect_notebook(str(path)).items()}
+    """The defaults of every parameter a notebook takes, by name: its `parameters` cell's literals, plus
+    the config fields it collects (CONFIG_PARAMETERS)."""
+    cell = {name: ast.literal_eval(info["default"]) for name, info in papermill.inspect_notebook(str(path)).items()}
+    extra = CONFIG_PARAMETERS.get(path.stem)
+    return {**(extra() if extra else {}), **cell}
 
 
 def _same_type(value: Any, default: Any) -> bool:
@@ -83,19 +101,21 @@ def _parse_step(raw: Any, where: str, notebooks_dir: Path) -> Step:
     path = notebooks_dir / f"{raw['notebook']}.ipynb"
     if not path.exists():
         raise ProfileError(f"{where}: notebook {path} does not exist")
+    if raw["notebook"] not in STEPS:
+        raise ProfileError(f"{where}: {raw['notebook']!r} is not a step of the run layout {STEPS}")
     defaults = notebook_defaults(path)
     params = raw.get("parameters") or {}
     for key, value in params.items():
+        if key == RUN_DIR_PARAM:
+            raise ProfileError(f"{where}: {RUN_DIR_PARAM!r} is set by the runner (outputs/<run-id>)")
         if key not in defaults:
             raise ProfileError(f"{where}: {raw['notebook']} has no parameter {key!r}; it has {sorted(defaults)}")
-        if key == OUTPUT_DIR_PARAM:
-            raise ProfileError(f"{where}: {OUTPUT_DIR_PARAM!r} is set by the runner (outputs/<run-id>/<notebook>)")
         if not _same_type(value, defaults[key]):
             raise ProfileError(f"{where}: parameter {key!r} should be {type(defaults[key]).__name__} like its "
                                f"default {defaults[key]!r}, got {value!r}")
-    if OUTPUT_DIR_PARAM not in defaults:
-        raise ProfileError(f"{where}: notebook {raw['notebook']} lacks an {OUTPUT_DIR_PARAM!r} parameter")
-    return Step(raw["notebook"], dict(params), tuple(raw.get("inputs") or ()), raw.get("description", ""))
+    if RUN_DIR_PARAM not in defaults:
+        raise ProfileError(f"{where}: notebook {raw['notebook']} lacks a {RUN_DIR_PARAM!r} parameter")
+    return Step(raw["notebook"], dict(params), raw.get("description", ""))
 
 
 def parse_profile(raw: Any, *, source: str, notebooks_dir: Path = NOTEBOOKS_DIR) -> Profile:
@@ -123,14 +143,3 @@ def load_profile(name_or_path: str, *, profiles_dir: Path = PROFILES_DIR) -> Pro
     except yaml.YAMLError as e:
         raise ProfileError(f"{path}: not valid YAML ({e})") from None
     return parse_profile(raw, source=str(path))
-
-
-def resolve(value: Any, run_dir: Path) -> Any:
-    """Replace `{run_dir}` in strings (recursively)."""
-    if isinstance(value, str):
-        return value.replace("{run_dir}", str(run_dir))
-    if isinstance(value, list):
-        return [resolve(v, run_dir) for v in value]
-    if isinstance(value, dict):
-        return {k: resolve(v, run_dir) for k, v in value.items()}
-    return value

@@ -18,9 +18,10 @@ from typing import Any
 import markdown
 
 from tinyagent.atomic import atomic_open
-from tinyagent.report.tables import markdown_table
+from tinyagent.layout import RunLayout
 from tinyagent.reproduce.profile import REPO, Profile
-from tinyagent.reproduce.runner import StepRun
+from tinyagent.reproduce.runner import NOT_APPLICABLE, StepRun
+from tinyagent.report.tables import markdown_table
 
 
 def machine_info() -> dict[str, Any]:
@@ -49,8 +50,17 @@ def git_commit() -> str:
     return head + (" +uncommitted changes" if git("status", "--porcelain") else "")
 
 
+def _status(run: StepRun) -> str:
+    if run.status == "skipped":
+        return "skipped (up to date)"
+    return run.status  # a not-applicable step's reason is in its section
+
+
 def _step_section(run: StepRun, run_dir: Path) -> str:
     parts = [f"## {run.notebook}"]
+    if run.status == NOT_APPLICABLE:
+        parts.append(f"Not applicable to this run: {run.note}")
+        return "\n\n".join(parts)
     summary = run.output_dir / "report.md"
     metrics = run.output_dir / "metrics.json"
     if summary.exists():
@@ -80,15 +90,15 @@ def write_report(profile: Profile, runs: list[StepRun], run_dir: Path, *, comman
             ["result", "FAILED: " + failure.splitlines()[0] if failure else "all steps succeeded"]]),
         "## Steps",
         markdown_table(["notebook", "status", "wall time (s)"], [
-            [r.notebook, r.status if r.status != "skipped" else "skipped (up to date)",
-             f"{manifest.get(r.notebook, {}).get('wall_s', r.wall_s):.1f}"] for r in runs]),
+            [r.notebook, _status(r), f"{manifest.get(r.notebook, {}).get('wall_s', r.wall_s):.1f}"] for r in runs]),
     ]
     text = "\n\n".join(header + [_step_section(r, run_dir) for r in runs if r.status != "failed"]) + "\n"
-    md_path = run_dir / "REPORT.md"
+    layout = RunLayout(run_dir)
+    md_path = layout.report_md
     with atomic_open(md_path) as fh:
         fh.write(text)
     html = markdown.markdown(text, extensions=["tables", "fenced_code"])
-    with atomic_open(run_dir / "REPORT.html") as fh:
+    with atomic_open(layout.report_html) as fh:
         fh.write(f"<!doctype html><meta charset='utf-8'><title>TinyAgent report: {profile.name}</title>"
                  f"<style>body{{font-family:sans-serif;max-width:60em;margin:auto}}td,th{{padding:2px 8px}}"
                  f"table{{border-collapse:collapse}}tr:nth-child(even){{background:#f4f4f4}}"

@@ -51,14 +51,14 @@ class TrainConfig:
     target_modules: tuple[str, ...] = _f(ALL_LINEAR, "linear layers that get LoRA adapters")
     learning_rate: float = _f(1e-3, "AdamW peak learning rate")
     weight_decay: float = _f(0.0, "AdamW weight decay")
-    warmup_steps: int = _f(15, "linear warmup steps before cosine decay")
+    warmup_steps: int = _f(8, "linear warmup steps before cosine decay")
     scheduler: str = _f("cosine", "transformers scheduler name: cosine, linear, constant_with_warmup, ...")
     micro_batch_size: int = _f(1, "examples per forward pass (per process); 1 avoids padding, fastest on CPU")
     grad_accum: int = _f(8, "micro-batches per optimizer step")
     epochs: int = _f(1, "passes over the training set (ignored when max_steps > 0)")
     max_steps: int = _f(0, "optimizer steps to run; 0 = epochs x steps per epoch")
     max_grad_norm: float = _f(1.0, "gradient clipping norm; 0 disables")
-    prompt_grad: bool = _f(True, "back-propagate through the prompt; False runs it once without gradients (faster)")
+    prompt_grad: bool = _f(False, "back-propagate through the prompt; False runs it once without gradients (faster)")
     max_seq_len: int = _f(1536, "longest prompt+plan in tokens; longer prompts lose their oldest tokens")
     base_dtype: str = _f("auto", "dtype of the frozen base weights: auto (time a few real steps in each, keep the "
                          "faster), float32 or bfloat16 (LoRA stays float32)")
@@ -76,7 +76,7 @@ class TrainConfig:
     qat: str = _f("none", "fake Q4_0 quantization: none, base (frozen base weights), merged (base + LoRA delta)")
     eval_every: int = _f(50, "optimizer steps between validation runs; 0 = only at the end")
     eval_examples: int = _f(20, "validation records decoded per validation run")
-    eval_max_new_tokens: int = _f(192, "greedy decoding budget per validation plan")
+    eval_max_new_tokens: int = _f(160, "greedy decoding budget per validation plan")
     save_every: int = _f(50, "optimizer steps between resumable checkpoints; 0 = only at the end")
     seed: int = _f(0, "seed for data order, prompt sampling and LoRA init")
     num_threads: int = _f(2, "torch CPU threads (the target machine has 2 cores)")
@@ -116,6 +116,25 @@ class TrainConfig:
         if "target_modules" in d:
             d["target_modules"] = tuple(d["target_modules"])
         return cls(**d)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """Every field name, in declaration order (the parameters notebook 03 accepts).
+
+        >>> TrainConfig.field_names()[:3]
+        ('model', 'init_adapter', 'out_dir')
+        """
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def pick(cls, namespace: dict[str, Any]) -> dict[str, Any]:
+        """The entries of `namespace` (e.g. a notebook's `globals()`) named like a field.
+
+        >>> TrainConfig.pick({"lora_r": 4, "threads": 2})
+        {'lora_r': 4}
+        """
+        names = cls.field_names()
+        return {k: v for k, v in namespace.items() if k in names}
 
     @classmethod
     def paper(cls, **overrides: Any) -> TrainConfig:
