@@ -69,13 +69,14 @@ class LlamaCppBackend:
             self._grammars[gbnf] = LlamaGrammar.from_string(gbnf, verbose=False)
         return self._grammars[gbnf]
 
-    def stream(self, messages: Messages, config: GenerationConfig) -> Iterator[str]:
+    def stream(self, messages: Messages, config: GenerationConfig,
+               stats: GenerationStats | None = None) -> Iterator[str]:
         """Yield text pieces (about one per token); the stop string is not yielded."""
         tokens = self.prompt_tokens(messages)
         if len(tokens) + config.max_tokens > self.llm.n_ctx():
             raise ValueError(f"prompt ({len(tokens)} tokens) + max_tokens ({config.max_tokens}) exceeds "
                              f"n_ctx={self.llm.n_ctx()}; raise n_ctx or select fewer tools")
-        stats = self.last_stats = GenerationStats(prompt_tokens=len(tokens))
+        stats = self.last_stats = (stats or GenerationStats()).reset(len(tokens))
         grammar = self._grammar(config.grammar) if config.grammar else None
         chunks = self.llm.create_completion(tokens, max_tokens=config.max_tokens, temperature=config.temperature,
                                             stop=list(config.stop), stream=True, grammar=grammar, seed=config.seed)
