@@ -94,7 +94,7 @@ def summarize(rows: list[dict]) -> dict:
     return {"n": len(rows), "p50_s": statistics.median(served), "p50_warm_s": statistics.median(
         sorted(r["served_s"] for r in rows[1:]) or served), "p90_s": served[int(0.9 * (len(served) - 1))],
         "mean_s": statistics.mean(served), "ttft_p50_s": statistics.median(r["ttft_s"] or 0.0 for r in rows),
-        "prompt_tokens_mean": statistics.mean(r["prompt_tokens"] or 0 for r in rows), "min_s": warm[0]}
+        "prompt_tokens_mean": statistics.mean(r["prompt_tokens"] or 0 for r in rows)}
 
 
 def main(argv: list[str] | None = None) -> int:
