@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from tinyagent.atomic import write_json_atomic
-from tinyagent.planner.backends import GenerationConfig, PlannerBackend, make_backend
+from tinyagent.planner.backends import GenerationConfig, GenerationStats, PlannerBackend, make_backend
 from tinyagent.planner.grammar import plan_grammar
 from tinyagent.planner.models import default_planner_gguf
 from tinyagent.planner.prompt import build_messages
@@ -85,8 +85,8 @@ def run_config(backend: PlannerBackend, queries: list[str], config: GenerationCo
     rows = []
     for i, query in enumerate(queries):
         messages = build_messages(TOOLS, query, now=NOW)
-        text = "".join(backend.stream(messages, config))
-        s = backend.last_stats
+        s = GenerationStats()  # this call's own record
+        text = "".join(backend.stream(messages, config, s))
         rows.append({"query": query, "cold": i == 0, "ttft_s": s.ttft_s, "tokens_per_s": s.tokens_per_s,
                      "total_s": s.total_s, "prompt_tokens": s.prompt_tokens,
                      "completion_tokens": s.completion_tokens, "stopped": s.stopped, "text": text})

@@ -18,7 +18,7 @@ PLAN = '1. get_phone_number("Sid")\n2. send_sms(["$1"], "Running late")\n3. join
 @pytest.fixture
 def scripted(monkeypatch):
     backend = ScriptedBackend([PLAN, 'Action: Finish("Texted Sid.")'])
-    monkeypatch.setattr("tinyagent.evaluate.command.make_planner", lambda args: backend)
+    monkeypatch.setattr("tinyagent.factory.backend_from_args", lambda args: backend)
     return backend
 
 

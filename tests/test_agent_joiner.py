@@ -78,7 +78,7 @@ def test_llm_joiner_prompt_and_fallback_on_error():
     assert user.startswith("Question: What is Sid's number?") and "1. get_phone_number -> done: +1-555" in user
 
     class Failing(ScriptedBackend):
-        def stream(self, messages, config):
+        def stream(self, messages, config, stats=None):
             raise ConnectionError("server down")
             yield  # pragma: no cover
 

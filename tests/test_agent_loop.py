@@ -134,7 +134,7 @@ def test_declined_side_effects_are_not_run_and_not_replanned(sandbox):
 
 def test_backend_error_mid_stream_is_reported_not_raised(sandbox):
     class Broken(ScriptedBackend):
-        def stream(self, messages, config):
+        def stream(self, messages, config, stats=None):
             yield '1. get_phone_number("Sid")\n'
             raise RuntimeError("GPU on fire")
 

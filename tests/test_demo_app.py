@@ -122,8 +122,8 @@ def test_plan_box_shows_the_plan_while_it_is_still_being_written(tmp_path):
     half = threading.Event()
 
     class Paused(ScriptedBackend):  # yields the first two tasks, then waits until the UI showed them
-        def stream(self, messages, config):
-            for n, piece in enumerate(super().stream(messages, config)):
+        def stream(self, messages, config, stats=None):
+            for n, piece in enumerate(super().stream(messages, config, stats)):
                 if n == len(pieces('1. get_email_address("Sid")\n2. get_email_address("Lutfi")\n')):
                     assert half.wait(30), "the plan box never showed the partial plan"
                 yield piece

@@ -20,7 +20,7 @@ PLAN = ('1. get_email_address("Sid")\n'
 @pytest.fixture
 def scripted(monkeypatch):
     backend = ScriptedBackend([PLAN])
-    monkeypatch.setattr("tinyagent.evaluate.command.make_planner", lambda args: backend)
+    monkeypatch.setattr("tinyagent.factory.backend_from_args", lambda args: backend)
     return backend
 
 

@@ -33,7 +33,7 @@ def data(tmp_path):
 @pytest.fixture
 def scripted(monkeypatch):
     backend = ScriptedBackend(lambda m: PLANS[m[-1]["content"].removeprefix("Question: ")])
-    monkeypatch.setattr("tinyagent.evaluate.command.make_planner", lambda args: backend)
+    monkeypatch.setattr("tinyagent.factory.backend_from_args", lambda args: backend)
     return backend
 
 

@@ -153,3 +153,21 @@ def test_openai_backend_streams_from_a_real_server(llama_server):
 def test_openai_backend_passes_the_grammar_to_llama_cpp_server(llama_server):
     backend = make_backend("openai", SERVER_MODEL_ALIAS, base_url=llama_server)
     check_streamed_plans(backend, QUERIES[:1])
+
+
+def test_llamacpp_prefix_snapshots_survive_a_joiner_call_and_change_no_output():
+    # issue 13 part 8: the planner's static prefix is restored after a joiner prompt replaced the context
+    from tinyagent.agent.joiner import join_messages
+
+    cached = make_backend("llamacpp", None, n_ctx=1024, n_threads=THREADS)
+    plain = make_backend("llamacpp", None, n_ctx=1024, n_threads=THREADS, prefix_cache=False)
+    tools = [ASSISTANT_TOOLS.subset(["send_sms", "get_phone_number"]), ASSISTANT_TOOLS.subset(["create_note"]),
+             ASSISTANT_TOOLS.subset(["get_email_address", "compose_new_email"])]
+    config = GenerationConfig(max_tokens=4)
+    texts = {id(cached): [], id(plain): []}
+    for backend in (cached, plain):
+        for t, query in zip(tools, QUERIES):
+            texts[id(backend)].append(generate(backend, build_messages(t, query, now=NOW), config))
+            generate(backend, join_messages(query, [("1. join()", [])]), GenerationConfig(max_tokens=2))
+    assert texts[id(cached)] == texts[id(plain)]  # greedy: the restored KV cells are the same numbers
+    assert cached.prefix_cache.learned >= 1 and cached.prefix_cache.hits >= 1 and plain.prefix_cache is None

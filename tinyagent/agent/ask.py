@@ -26,9 +26,10 @@ import logging
 import sys
 import threading
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from tinyagent.execute.results import TaskEvent
+from tinyagent.factory import add_planner_options
 from tinyagent.plan.render import render_task
 from tinyagent.plan.types import Task
 
@@ -58,20 +59,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="speak instead of typing: transcribe this audio file offline (Whisper) as the query")
     p.add_argument("--yes", action="store_true", help="approve every tool with side effects without asking")
     p.add_argument("--workspace", default="outputs/sandbox", help="sandbox workspace folder")
-    p.add_argument("--backend", default="llamacpp", choices=["llamacpp", "transformers", "openai"])
-    p.add_argument("--model", default=None, help="GGUF path / model dir / served name (default: offline SmolLM2)")
-    p.add_argument("--adapter", default=None, help="transformers backend: a peft LoRA adapter folder")
-    p.add_argument("--base-url", default=None, help="openai backend: server URL")
-    p.add_argument("--selector", default="all", choices=["all", "rag", "classifier"])
-    p.add_argument("--k", type=int, default=3, help="tools kept by --selector rag")
-    p.add_argument("--classifier-dir", default="outputs/toolrag/classifier", help="for --selector classifier")
-    p.add_argument("--grammar", action=argparse.BooleanOptionalAction, default=False)
+    add_planner_options(p)  # backend, model, selector, grammar, decoding: shared with `eval`
     p.add_argument("--joiner", default="llm", choices=["llm", "fallback"],
                    help="llm: ask the model for Finish/Replan (falls back when unreadable); fallback: summary only")
     p.add_argument("--max-rounds", type=int, default=2, help="plans at most (1 + replans)")
-    p.add_argument("--max-tokens", type=int, default=384)
-    p.add_argument("--n-ctx", type=int, default=4096, help="llamacpp context size")
-    p.add_argument("--threads", type=int, default=2, help="llamacpp CPU threads")
     p.add_argument("--json", action="store_true", help="print the full AgentResult as JSON at the end")
 
 
@@ -104,17 +95,15 @@ def print_event(event: TaskEvent, out: TextIO | None = None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `ask`; returns the exit status."""
+    from tinyagent import factory
     from tinyagent.agent.joiner import Joiner
     from tinyagent.agent.loop import Agent
-    from tinyagent.evaluate.command import make_planner, make_selector
-    from tinyagent.planner.backends.base import GenerationConfig
     from tinyagent.sandbox import SandboxBackend
 
     query = query_text(args)
-    planner = make_planner(args)
-    agent = Agent(planner, make_selector(args), tool_backend=SandboxBackend(Path(args.workspace)),
-                  joiner=Joiner(planner, mode=args.joiner), max_rounds=args.max_rounds, grammar=args.grammar,
-                  gen_config=GenerationConfig(max_tokens=args.max_tokens))
+    planner = factory.planner_from_args(args)
+    agent = Agent(planner, tool_backend=SandboxBackend(Path(args.workspace)),
+                  joiner=Joiner(planner.backend, mode=args.joiner), max_rounds=args.max_rounds)
     result = agent.run(query, approve=None if args.yes else TerminalApproval(), on_event=print_event)
     for r in result.rounds:
         for refusal in r.refused:

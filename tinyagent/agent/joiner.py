@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
 from tinyagent.execute.results import ExecutionReport, TaskResult
-from tinyagent.plan.types import PlanIssue, Task
+from tinyagent.plan.types import PlanIssue
+from tinyagent.planner.backends.base import PlannerBackend
+from tinyagent.planner.run import Refusal  # noqa: F401  (re-exported: it used to live here)
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +52,6 @@ class JoinDecision:
     text: str  # the answer, or the replan reason
     source: str = "llm"  # "llm" (parsed model reply) or "fallback" (deterministic summary)
     raw: str | None = field(default=None, compare=False, repr=False)  # the model's reply, if any
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A planned task that was refused before execution (unselected tool, bad arguments, bad `$N`)."""
-
-    task: Task  # the task as parsed
-    issues: tuple[PlanIssue, ...]  # why it was refused
-
-    @property
-    def reason(self) -> str:
-        return "; ".join(i.message for i in self.issues)
 
 
 def _closing_paren(text: str, start: int) -> int | None:
@@ -186,10 +176,10 @@ class Joiner:
 
     MODES = ("llm", "fallback")
 
-    def __init__(self, backend: object | None = None, *, mode: str = "llm", max_tokens: int = 128) -> None:
+    def __init__(self, backend: PlannerBackend | None = None, *, mode: str = "llm", max_tokens: int = 128) -> None:
         if mode not in self.MODES:
             raise ValueError(f"joiner mode must be one of {self.MODES}, got {mode!r}")
-        self.backend = backend  # PlannerBackend; None forces the fallback
+        self.backend = backend  # None forces the fallback
         self.mode = mode
         self.max_tokens = max_tokens  # a Finish line is short; cut rambling replies early
 
@@ -203,7 +193,7 @@ class Joiner:
 
         config = GenerationConfig(max_tokens=self.max_tokens, stop=("\nQuestion:", "<END_OF_PLAN>"))
         try:
-            reply = generate(self.backend, join_messages(query, history), config)  # type: ignore[arg-type]
+            reply = generate(self.backend, join_messages(query, history), config)
         except Exception:  # the answer must still reach the user: log and summarise instead
             log.exception("joiner model call failed; using the deterministic summary")
             return fallback

@@ -1,8 +1,8 @@
 """The agent loop: select tools, stream a plan into the executor, join, and replan if needed.
 
 One round = build the prompt from the selected tools (plus retrieved examples and, after the
-first round, the earlier plans and what they returned) -> stream the plan through `PlanStream`
-into `run_tasks` (tasks start while the model still writes) -> ask the `Joiner` for
+first round, the earlier plans and what they returned) -> stream the `Planner`'s `PlanRun` into
+`run_tasks` (tasks start while the model still writes) -> ask the `Joiner` for
 `Finish(answer)` or `Replan(reason)`. At most `max_rounds` rounds; the last round always finishes.
 
 Example (a scripted planner on the sandbox):
@@ -29,16 +29,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from tinyagent.agent.joiner import JoinDecision, Joiner, Refusal, observations
-from tinyagent.agent.stream import PlanStream
+from tinyagent.agent.joiner import JoinDecision, Joiner, observations
 from tinyagent.execute import ExecutionReport, TaskEvent, run_tasks
 from tinyagent.execute.results import jsonable
 from tinyagent.plan.types import Plan, PlanIssue, Task
-from tinyagent.planner.backends.base import GenerationConfig
-from tinyagent.planner.prompt import build_messages
+from tinyagent.planner.backends.base import GenerationConfig, PlannerBackend
+from tinyagent.planner.planner import (ExampleRetriever, History, Planner, Selection, ToolSelector,  # noqa: F401
+                                       replan_context)  # replan_context: re-exported, it used to live here
+from tinyagent.planner.run import Refusal
 from tinyagent.tools.backend import ToolBackend
 from tinyagent.tools.catalog import ToolCatalog
-from tinyagent.toolrag.selection import AllTools, ToolSelection
+from tinyagent.toolrag.selection import AllTools
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class AgentResult:
     """Everything one `Agent.run` did, for the UI, logs and evaluation."""
 
     query: str
-    selection: ToolSelection  # the tools the planner could use (+ selector scores)
+    selection: Selection  # the tools the planner could use (+ selector scores)
     rounds: tuple[RoundResult, ...]  # one per plan, in order
     answer: str  # the final answer shown to the user
     latency: dict[str, float | None] = field(default_factory=dict)  # selection, first_task, planning, ...
@@ -114,24 +115,18 @@ class AgentResult:
                 "rounds": [r.to_dict() for r in self.rounds]}
 
 
-def replan_context(history: Sequence[tuple[str, Sequence[str], str]]) -> str:
-    """Text appended to the question after a replan: earlier plans, their observations, the reason."""
-    parts = []
-    for n, (plan_text, obs, reason) in enumerate(history, start=1):
-        parts.append(f"Attempt {n}:\n{plan_text.strip() or '(empty plan)'}\nObservations:\n"
-                     + ("\n".join(obs) or "(none)") + f"\nWhy a new plan is needed: {reason}")
-    return ("\n\n".join(parts) + "\n\nWrite a new, complete plan that avoids these problems, "
-            "using only the listed functions.")
-
-
 class Agent:
-    """Plans with `backend`, runs tasks on `tool_backend`, joins with `joiner` (see module docstring)."""
+    """Plans with a `Planner`, runs tasks on `tool_backend`, joins with `joiner` (see module docstring).
 
-    def __init__(self, backend: Any, selector: Any = None, retriever: Any = None,
-                 tool_backend: ToolBackend | None = None, *, enabled: ToolCatalog | None = None,
-                 joiner: Joiner | None = None, max_rounds: int = 2, n_examples: int = 3,
-                 gen_config: GenerationConfig | None = None, grammar: bool = False, timeout: float = 30.0,
-                 now: Callable[[], datetime] | None = None, instructions: str = "") -> None:
+    The first argument is a `Planner`, or a PlannerBackend from which one is built with `selector`,
+    `retriever`, `n_examples`, `gen_config`, `grammar` and `instructions` (give those only then).
+    """
+
+    def __init__(self, planner: Planner | PlannerBackend, selector: ToolSelector | None = None,
+                 retriever: ExampleRetriever | None = None, tool_backend: ToolBackend | None = None, *,
+                 enabled: ToolCatalog | None = None, joiner: Joiner | None = None, max_rounds: int = 2,
+                 n_examples: int = 3, gen_config: GenerationConfig | None = None, grammar: bool = False,
+                 timeout: float = 30.0, now: Callable[[], datetime] | None = None, instructions: str = "") -> None:
         if max_rounds < 1:
             raise ValueError(f"max_rounds must be >= 1, got {max_rounds}")
         if tool_backend is None:
@@ -139,50 +134,48 @@ class Agent:
             root = Path(tempfile.mkdtemp(prefix="tinyagent-sandbox-"))
             log.info("no tool backend given: using a fresh sandbox in %s", root)
             tool_backend = SandboxBackend(root)
-        self.backend = backend  # PlannerBackend
-        self.selector = selector or AllTools()  # ToolSelector
-        self.retriever = retriever  # ExampleRetriever or None (no in-context examples)
+        if isinstance(planner, Planner):
+            if selector is not None or retriever is not None or gen_config is not None or grammar or instructions:
+                raise ValueError("Agent(planner=Planner(...)): give selector, retriever, gen_config, grammar and "
+                                 "instructions to the Planner, not to the Agent")
+            if planner.selector is None:
+                planner.selector = AllTools()
+            self.planner = planner
+        else:
+            self.planner = Planner(planner, selector or AllTools(), retriever, n_examples=n_examples,
+                                   grammar=grammar, config=gen_config, instructions=instructions)
         self.tool_backend = tool_backend
         self.enabled = enabled if enabled is not None else tool_backend.catalog  # tools the user switched on
-        self.joiner = joiner if joiner is not None else Joiner(backend)
+        self.joiner = joiner if joiner is not None else Joiner(self.planner.backend)
         self.max_rounds = max_rounds  # plans at most: 1 + replans
-        self.n_examples = n_examples  # retrieved in-context examples per prompt
-        self.gen_config = gen_config or GenerationConfig()
-        self.grammar = grammar  # constrain decoding with the selected tools' GBNF
         self.timeout = timeout  # seconds per tool call
         self.now = now or datetime.now  # the prompt's current date, read at every run
-        self.instructions = instructions
 
-    # --- prompt --------------------------------------------------------------------------------
-    def messages(self, query: str, tools: ToolCatalog, history: Sequence[tuple[str, Sequence[str], str]] = ()
-                 ) -> list[dict[str, str]]:
-        """Planner messages; after a replan the user turn also carries the earlier attempts."""
-        examples = self.retriever.retrieve(query, tools, self.n_examples) if self.retriever and self.n_examples else ()
-        messages = build_messages(tools, query, now=self.now(), examples=examples, instructions=self.instructions)
-        if history:  # appended after the static system prompt, so its KV cache stays reusable
-            messages[-1] = {"role": "user", "content": messages[-1]["content"] + "\n\n" + replan_context(history)}
-        return messages
+    @property
+    def backend(self) -> PlannerBackend:
+        return self.planner.backend
 
-    def config_for(self, tools: ToolCatalog) -> GenerationConfig:
-        if not self.grammar:
-            return self.gen_config
-        from tinyagent.planner.grammar import plan_grammar
-        cfg = self.gen_config
-        return GenerationConfig(cfg.max_tokens, cfg.temperature, cfg.stop, plan_grammar(tools), cfg.seed)
+    @property
+    def selector(self) -> ToolSelector:
+        return self.planner.selector  # type: ignore[return-value]
+
+    def messages(self, query: str, tools: ToolCatalog, history: History = ()) -> list[dict[str, str]]:
+        """Planner messages for `query` now (see `Planner.messages`)."""
+        return self.planner.messages(query, tools, now=self.now(), history=history)
 
     # --- running -------------------------------------------------------------------------------
     async def arun(self, query: str, *, approve: Approve | None = None, on_event: OnEvent | None = None
                    ) -> AgentResult:
         """Async version of `run`."""
         t0 = time.perf_counter()
-        selection = self.selector.select(query, self.enabled)
+        selection = self.planner.select(query, self.enabled)
         selection_s = time.perf_counter() - t0
         rounds: list[RoundResult] = []
         history: list[tuple[str, Sequence[str], str]] = []  # (plan, observations, replan reason)
         first_task: float | None = None  # seconds from the start of run() to the first accepted task
         for index in range(1, self.max_rounds + 1):
             start = time.perf_counter() - t0
-            rnd = await self._round(index, query, selection.tools, history, approve, on_event)
+            rnd = await self._round(index, query, selection, history, approve, on_event)
             rounds.append(rnd)
             if first_task is None and rnd.latency["first_task"] is not None:
                 first_task = start + (rnd.latency["prompt"] or 0.0) + rnd.latency["first_task"]
@@ -213,41 +206,28 @@ class Agent:
         with concurrent.futures.ThreadPoolExecutor(1) as helper:  # already in a loop (Jupyter)
             return helper.submit(lambda: asyncio.run(factory())).result()
 
-    async def _round(self, index: int, query: str, tools: ToolCatalog,
-                     history: Sequence[tuple[str, Sequence[str], str]], approve: Approve | None,
-                     on_event: OnEvent | None) -> RoundResult:
-        t_prompt = time.perf_counter()
-        messages = self.messages(query, tools, history)
-        prompt_tokens = _safe_count(self.backend, messages)
-        prompt_s = time.perf_counter() - t_prompt
-
+    async def _round(self, index: int, query: str, selection: Selection, history: History,
+                     approve: Approve | None, on_event: OnEvent | None) -> RoundResult:
         def refused(r: Refusal) -> None:
             if on_event is not None:
-                on_event(TaskEvent(r.task.idx, r.task.tool, "failed", time.perf_counter() - stream.t0,
+                on_event(TaskEvent(r.task.idx, r.task.tool, "failed", time.perf_counter() - run.t0,
                                    error=f"refused: {r.reason}"))
 
-        stream = PlanStream(self.backend, messages, self.config_for(tools), tools, self.enabled, refused)
-        report = await run_tasks(stream.tasks(), self.tool_backend, timeout=self.timeout, approve=approve,
+        run = self.planner.start(query, selection=selection, enabled=self.enabled, now=self.now(),
+                                 history=history, on_refuse=refused)
+        report = await run_tasks(run.tasks(), self.tool_backend, timeout=self.timeout, approve=approve,
                                  on_event=on_event)
-        done_s = time.perf_counter() - stream.t0
-        stats = getattr(self.backend, "last_stats", None)  # read now: the joiner's call replaces it
-        issues = tuple(stream.plan_issues())
-        obs = observations(report, stream.refused, issues)
+        stats = run.stats  # this round's own record: the joiner's model call below cannot replace it
+        done_s = time.perf_counter() - run.t0
+        issues = tuple(run.plan_issues())
+        obs = observations(report, run.refused, issues)
         t_join = time.perf_counter()
         # In a worker thread: a model call must not freeze the event loop (and a live UI on it).
         decision = await asyncio.to_thread(self.joiner.decide, query,
-                                           [(p, o) for p, o, _ in history] + [(stream.text, obs)], report,
-                                           stream.refused, issues)
+                                           [(p, o) for p, o, _ in history] + [(run.text, obs)], report,
+                                           run.refused, issues)
         join_s = time.perf_counter() - t_join
-        latency = {"prompt": prompt_s, "first_token": stream.first_piece, "first_task": stream.first_task,
-                   "planning": stream.finished, "execution": done_s, "join": join_s}
-        return RoundResult(index, stream.text, stream.plan(), issues, tuple(stream.refused), report, decision,
-                           prompt_tokens, getattr(stats, "completion_tokens", None), latency)
-
-
-def _safe_count(backend: Any, messages: list[dict[str, str]]) -> int | None:
-    try:
-        return backend.count_tokens(messages)
-    except Exception:  # token counts are for reports only; never fail a query over them
-        log.warning("count_tokens failed", exc_info=True)
-        return None
+        latency = {"prompt": stats.prompt_s, "first_token": stats.first_token_s, "first_task": stats.first_task_s,
+                   "planning": stats.planning_s, "execution": done_s, "join": join_s}
+        return RoundResult(index, run.text, run.plan(), issues, tuple(run.refused), report, decision,
+                           stats.prompt_tokens, stats.output_tokens, latency)

@@ -59,9 +59,9 @@ class ScriptedBackend:
             return self.replies(messages)
         return self.replies[min(n, len(self.replies) - 1)]
 
-    def stream(self, messages: Messages, config: GenerationConfig) -> Iterator[str]:
-        stats = GenerationStats(prompt_tokens=self.count_tokens(messages))
-        self.last_stats = stats
+    def stream(self, messages: Messages, config: GenerationConfig,
+               stats: GenerationStats | None = None) -> Iterator[str]:
+        stats = self.last_stats = (stats or GenerationStats()).reset(self.count_tokens(messages))
         scanner, stopped = StopScanner(config.stop), "length"
         for n, piece in enumerate(pieces(self._reply(messages))):
             if n >= config.max_tokens:

@@ -23,6 +23,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from tinyagent import factory
 from tinyagent.agent.joiner import Joiner
 from tinyagent.agent.loop import Agent, AgentResult
 from tinyagent.demo import choices, panels
@@ -31,7 +32,7 @@ from tinyagent.demo.dag_view import render_png
 from tinyagent.demo.live import LiveRun, ObservedSelector, TeeBackend
 from tinyagent.demo.widgets import Widgets
 from tinyagent.demo.workspace_view import new_paths, workspace_html
-from tinyagent.planner.backends.base import GenerationConfig
+from tinyagent.planner.backends.base import GenerationConfig, PlannerBackend
 from tinyagent.sandbox import SandboxBackend
 from tinyagent.tools import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import APPS, ToolCatalog
@@ -45,7 +46,7 @@ class DemoApp(Widgets):
     """The demo (see the module docstring). `planner` overrides the backend/model widgets (tests, replays)."""
 
     def __init__(self, *, workspace: str | Path | None = None, outputs: str | Path = "outputs",
-                 model: str | Path | None = None, planner: Any = None, planner_label: str = "",
+                 model: str | Path | None = None, planner: PlannerBackend | None = None, planner_label: str = "",
                  classifier_dir: str | Path | None = "outputs/toolrag/classifier",
                  threads: int = 2, n_ctx: int = 4096, max_tokens: int = 384, max_rounds: int = 2,
                  joiner: str = "llm", approval_timeout: float = 300.0, tool_timeout: float = 30.0) -> None:
@@ -57,7 +58,7 @@ class DemoApp(Widgets):
             self.model.value = str(model)
         root = Path(workspace) if workspace else Path(tempfile.mkdtemp(prefix="tinyagent-demo-"))
         self.sandbox = SandboxBackend(root)
-        self.selector, self.selector_note = choices.make_selector(classifier_dir)
+        self.selector, self.selector_note = factory.classifier_or_all(classifier_dir)
         self.planner = planner  # injected planner; None = build from the widgets
         self.planner_label = planner_label or (getattr(planner, "name", "") if planner is not None else "")
         self.threads, self.n_ctx, self.max_tokens = threads, n_ctx, max_tokens
@@ -68,7 +69,7 @@ class DemoApp(Widgets):
         self.gate: ApprovalGate | None = None
         self.approval_buttons: dict[int, tuple[W.Button, W.Button]] = {}  # task -> (Allow, Deny)
         self.new_files: list[str] = []  # sandbox files the last run created
-        self._planners: dict[tuple[str, str, str], Any] = {}  # loaded models, by (kind, model, url)
+        self._planners: dict[tuple[str, str, str], PlannerBackend] = {}  # loaded models, by (kind, model, url)
         self._thread: threading.Thread | None = None
         self._dirty = threading.Event()  # something changed: redraw
         self._ui_lock = threading.Lock()  # one redraw at a time
@@ -101,7 +102,7 @@ class DemoApp(Widgets):
             raise ValueError("no app is enabled: switch on at least one app")
         return ASSISTANT_TOOLS.for_apps(apps)
 
-    def current_planner(self) -> tuple[Any, str]:
+    def current_planner(self) -> tuple[PlannerBackend, str]:
         """(backend, label) from the injected planner or the backend/model widgets (loaded once each)."""
         if self.planner is not None:
             return self.planner, self.planner_label
@@ -109,8 +110,8 @@ class DemoApp(Widgets):
         model = self.model_custom.value.strip() or self.model.value or ""  # typed text wins over the list
         key = (kind, model, url)
         if key not in self._planners:
-            self._planners[key] = choices.make_planner(kind, model or None, base_url=url, threads=self.threads,
-                                                       n_ctx=self.n_ctx)
+            self._planners[key] = factory.build_backend(kind, model or None, base_url=url, n_threads=self.threads,
+                                                        n_ctx=self.n_ctx)
         return self._planners[key], f"{kind}: {Path(model).name if kind == 'llamacpp' and model else model}"
 
     # --- actions ---------------------------------------------------------------------------------

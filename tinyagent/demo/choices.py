@@ -1,5 +1,5 @@
-"""What the demo can plan with: GGUF models found under outputs/, the offline default, and the
-ToolRAG selector (the trained classifier when there is one, else all enabled tools, said so).
+"""What the demo offers to plan with: the backend kinds (from the registry), GGUF models found under
+outputs/ and the offline default. Backends and selectors are built by `tinyagent.factory`.
 
 Example:
     >>> import tempfile
@@ -10,21 +10,20 @@ Example:
     ['SmolLM2-135M-Instruct Q4_1 (offline, not fine-tuned)', 'run1/04_qat_quantize/gguf/planner.Q4_0.gguf']
     >>> newest_finetuned_gguf(root).name
     'planner.Q4_0.gguf'
-    >>> make_selector(root / "no-classifier")[1]  # doctest: +ELLIPSIS
-    'no trained ToolRAG classifier at ...; all enabled tools are shown to the planner'
+    >>> BACKEND_KINDS
+    ('llamacpp', 'transformers', 'openai')
 """
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
-
+from tinyagent.planner import PlannerBackend
+from tinyagent.planner.backends import BACKENDS
 from tinyagent.planner.models import default_planner_gguf
-from tinyagent.toolrag.selection import AllTools
 
 log = logging.getLogger(__name__)
 
-BACKEND_KINDS = ("llamacpp", "transformers", "openai")  # the planner backends the UI offers
+BACKEND_KINDS = tuple(BACKENDS)  # the planner backends the UI offers: every registered one
 DEFAULT_LABEL = "SmolLM2-135M-Instruct Q4_1 (offline, not fine-tuned)"
 
 
@@ -47,24 +46,8 @@ def newest_finetuned_gguf(outputs: str | Path = "outputs") -> Path | None:
     return max(found, key=lambda p: p.stat().st_mtime) if found else None
 
 
-def make_planner(kind: str, model: str | None = None, *, base_url: str = "", threads: int = 2,
-                 n_ctx: int = 4096) -> Any:
-    """A planner backend by UI choice (`model` None/'' = the offline SmolLM2 GGUF)."""
-    from tinyagent.planner.backends import make_backend
-
-    if kind not in BACKEND_KINDS:
-        raise ValueError(f"unknown planner backend {kind!r}; choose one of {BACKEND_KINDS}")
-    if kind == "llamacpp":
-        return make_backend(kind, model or None, n_ctx=n_ctx, n_threads=threads)
-    if kind == "openai":
-        if not base_url:
-            raise ValueError("the openai backend needs a server URL, e.g. http://127.0.0.1:8000/v1")
-        return make_backend(kind, model or None, base_url=base_url)
-    return make_backend(kind, model or None)
-
-
 def notebook_planner(kind: str, model: str = "", scripted_plan: str = "", outputs: str | Path = "outputs"
-                     ) -> tuple[Any, str | None, str]:
+                     ) -> tuple[PlannerBackend | None, str | None, str]:
     """(injected planner or None, GGUF path or None, label) for the notebook's `planner` parameter.
 
     "auto": the newest fine-tuned GGUF under `outputs` if there is one, else a replay of
@@ -83,14 +66,3 @@ def notebook_planner(kind: str, model: str = "", scripted_plan: str = "", output
         raise ValueError("the scripted planner needs scripted_plan (a plan in the plan language)")
     why = "no fine-tuned GGUF under outputs/" if kind == "auto" else "chosen"
     return ScriptedBackend([scripted_plan], delay=0.01), None, f"scripted replay of a fixed plan ({why})"
-
-
-def make_selector(classifier_dir: str | Path | None) -> tuple[Any, str | None]:
-    """(selector, note): the ToolRAG classifier in `classifier_dir`, or all tools with a note why."""
-    path = Path(classifier_dir) if classifier_dir else None
-    if path is None:
-        return AllTools(), "no ToolRAG classifier configured; all enabled tools are shown to the planner"
-    if not (path / "toolrag.json").is_file():
-        return AllTools(), f"no trained ToolRAG classifier at {path}; all enabled tools are shown to the planner"
-    from tinyagent.toolrag.classifier import ToolClassifier
-    return ToolClassifier.load(path), None

@@ -18,14 +18,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from tinyagent.execute.results import TaskEvent
 from tinyagent.plan.parser import StreamingPlanParser
 from tinyagent.plan.types import Task
-from tinyagent.planner.backends.base import GenerationConfig, Messages
+from tinyagent.planner.backends.base import GenerationConfig, GenerationStats, Messages, PlannerBackend
 from tinyagent.tools.catalog import ToolCatalog
-from tinyagent.toolrag.selection import ToolSelection
+from tinyagent.toolrag.selection import ToolSelection, ToolSelector
 
 
 @dataclass
@@ -118,7 +118,7 @@ class LiveRun:
 class TeeBackend:
     """A planner backend that also hands every streamed piece to `on_piece` (and new calls to `on_start`)."""
 
-    def __init__(self, inner: Any, on_piece: Callable[[str], None],
+    def __init__(self, inner: PlannerBackend, on_piece: Callable[[str], None],
                  on_start: Callable[[], None] | None = None, on_end: Callable[[], None] | None = None) -> None:
         self.inner = inner
         self.on_piece = on_piece
@@ -128,17 +128,18 @@ class TeeBackend:
         self.model_size_bytes = getattr(inner, "model_size_bytes", None)
 
     @property
-    def last_stats(self) -> Any:
+    def last_stats(self) -> GenerationStats | None:
         return getattr(self.inner, "last_stats", None)
 
     def count_tokens(self, messages: Messages) -> int:
         return self.inner.count_tokens(messages)
 
-    def stream(self, messages: Messages, config: GenerationConfig) -> Iterator[str]:
+    def stream(self, messages: Messages, config: GenerationConfig,
+               stats: GenerationStats | None = None) -> Iterator[str]:
         if self.on_start is not None:
             self.on_start()
         try:
-            for piece in self.inner.stream(messages, config):
+            for piece in self.inner.stream(messages, config, stats):
                 self.on_piece(piece)
                 yield piece
         finally:
@@ -149,7 +150,7 @@ class TeeBackend:
 class ObservedSelector:
     """A tool selector that reports its selection and how long it took."""
 
-    def __init__(self, inner: Any, on_select: Callable[[ToolSelection, float], None]) -> None:
+    def __init__(self, inner: ToolSelector, on_select: Callable[[ToolSelection, float], None]) -> None:
         self.inner = inner
         self.on_select = on_select
         self.name = getattr(inner, "name", type(inner).__name__)

@@ -25,32 +25,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tinyagent.factory import add_planner_options, planner_from_args
+
 log = logging.getLogger(__name__)
-
-SELECTORS = ("all", "rag", "classifier")
-
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The `eval` options (kept here so cli.py stays small)."""
     p.add_argument("--data", required=True, help="our JSONL, NesTools JSONL or upstream TinyAgent JSON")
     p.add_argument("--out", required=True, help="output folder: predictions.jsonl, summary.json, config.json")
-    p.add_argument("--backend", default="llamacpp", choices=["llamacpp", "transformers", "openai"])
-    p.add_argument("--model", default=None, help="GGUF path / model dir / served name (default: offline SmolLM2)")
-    p.add_argument("--adapter", default=None, help="transformers backend: a peft LoRA adapter folder")
-    p.add_argument("--base-url", default=None, help="openai backend: server URL, e.g. http://127.0.0.1:8000/v1")
-    p.add_argument("--grammar", action=argparse.BooleanOptionalAction, default=False,
-                   help="constrain decoding with the plan grammar of the selected tools")
-    p.add_argument("--selector", default="all", choices=SELECTORS, help="all: no RAG; rag: embedding top-k; "
-                   "classifier: trained ToolRAG classifier")
-    p.add_argument("--k", type=int, default=3, help="tools kept by --selector rag")
-    p.add_argument("--classifier-dir", default="outputs/toolrag/classifier", help="for --selector classifier")
+    add_planner_options(p)  # backend, model, selector, grammar, decoding: shared with `ask`
     p.add_argument("--examples", type=int, default=0, help="retrieved in-context examples per prompt")
     p.add_argument("--examples-from", default="data/generated/train.jsonl",
                    help="JSONL the in-context examples are retrieved from (never the evaluated split)")
     p.add_argument("--limit", type=int, default=None, help="only the first N records")
-    p.add_argument("--max-tokens", type=int, default=384, help="generated tokens at most per plan")
-    p.add_argument("--n-ctx", type=int, default=4096, help="llamacpp context size")
-    p.add_argument("--threads", type=int, default=2, help="llamacpp CPU threads (1 is faster on a busy machine)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -60,31 +47,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def make_selector(args: argparse.Namespace) -> Any:
-    """The tool selector named by --selector."""
-    if args.selector == "all":
-        from tinyagent.toolrag.selection import AllTools
-        return AllTools()
-    if args.selector == "rag":
-        from tinyagent.toolrag.basic_rag import EmbeddingRAG
-        return EmbeddingRAG(args.k)
-    from tinyagent.toolrag.classifier import ToolClassifier
-    return ToolClassifier.load(args.classifier_dir)
-
-
-def make_planner(args: argparse.Namespace) -> Any:
-    """The planner backend named by --backend / --model."""
-    from tinyagent.planner.backends import make_backend
-    kw: dict[str, Any] = {}
-    if args.backend == "llamacpp":
-        kw.update(n_ctx=args.n_ctx, n_threads=getattr(args, "threads", 2))
-    elif args.backend == "transformers" and args.adapter:
-        kw["adapter"] = args.adapter
-    elif args.backend == "openai":
-        kw["base_url"] = args.base_url
-    return make_backend(args.backend, args.model, **kw)
 
 
 def settings_of(args: argparse.Namespace) -> dict[str, Any]:
@@ -103,7 +65,6 @@ def run(args: argparse.Namespace) -> int:
     from tinyagent.evaluate.datasets import load_eval_records
     from tinyagent.evaluate.harness import run_eval
     from tinyagent.evaluate.summary import format_summary
-    from tinyagent.planner.backends.base import GenerationConfig
 
     if args.limit is not None and args.limit < 1:
         raise ValueError(f"--limit must be >= 1, got {args.limit}")
@@ -117,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
         from tinyagent.toolrag.examples import ExampleRetriever
         retriever = ExampleRetriever.from_jsonl(args.examples_from)
     command = shlex.join(["python", "-m", "tinyagent", *getattr(args, "argv", sys.argv[1:])])
-    summary = run_eval(records, make_planner(args), out_dir=args.out, settings=settings, selector=make_selector(args),
-                       config=GenerationConfig(max_tokens=args.max_tokens), grammar=args.grammar, retriever=retriever,
-                       n_examples=args.examples, command=command, progress=not args.no_progress)
+    planner = planner_from_args(args, retriever=retriever, n_examples=args.examples)
+    summary = run_eval(records, planner, out_dir=args.out, settings=settings, command=command,
+                       progress=not args.no_progress)
     print(format_summary(summary))
     print(f"wrote {Path(args.out) / 'summary.json'}")
     return 0

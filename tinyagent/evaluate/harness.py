@@ -1,9 +1,9 @@
 """Evaluation harness: plan every record (no execution), score it, append predictions, summarise.
 
 For each record: its tools (its own schemas for NesTools, else the 16 assistant tools) -> the
-selector picks the tools shown -> `build_messages` with the record's reference date -> the backend
-streams a plan, timed at the first token, the first complete task line and the end -> the DAG
-metric scores it (paper mode and strict). Each prediction row is appended to
+selector picks the tools shown -> the `Planner` (the same prompt and checks as the agent) streams
+a plan with the record's reference date, timed at the first token, the first accepted task and the
+end -> the DAG metric scores it (paper mode and strict). Each prediction row is appended to
 `OUT/predictions.jsonl` and fsynced before the next record, so a crash loses at most one record;
 rerunning with the same OUT skips the ids already there (the settings must match `OUT/config.json`,
 else `ConfigMismatch`). `OUT/summary.json` (atomic) aggregates every row of the records asked for.
@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -30,9 +29,8 @@ from tinyagent.data.records import Record
 from tinyagent.evaluate.datasets import record_catalog, reference_time
 from tinyagent.evaluate.summary import format_summary, summarise
 from tinyagent.metrics import score_plan
-from tinyagent.plan.parser import StreamingPlanParser
-from tinyagent.planner.backends.base import GenerationConfig
-from tinyagent.planner.prompt import build_messages
+from tinyagent.planner import GenerationConfig, Planner, PlannerBackend
+from tinyagent.planner.planner import ExampleRetriever, ToolSelector
 from tinyagent.toolrag.selection import AllTools
 
 log = logging.getLogger(__name__)
@@ -44,50 +42,41 @@ class ConfigMismatch(ValueError):
     """OUT holds predictions made with other settings; the message lists the differences."""
 
 
-def timed_stream(backend: Any, messages: list[dict[str, str]], config: GenerationConfig) -> dict[str, Any]:
-    """Generate a plan, timing the first piece, the first complete task line and the end."""
-    parser, pieces = StreamingPlanParser(), []
-    t0 = time.perf_counter()
-    first_token = first_task = None
-    for piece in backend.stream(messages, config):
-        if first_token is None and piece:
-            first_token = time.perf_counter() - t0
-        pieces.append(piece)
-        if parser.feed(piece) and first_task is None:
-            first_task = time.perf_counter() - t0
-    end = time.perf_counter() - t0
-    if parser.close() and first_task is None:  # the stop string is not yielded: the last line ends here
-        first_task = end
-    stats = getattr(backend, "last_stats", None)
-    return {"text": "".join(pieces), "first_token_s": first_token, "first_task_s": first_task, "plan_s": end,
-            "output_tokens": getattr(stats, "completion_tokens", None), "stopped": getattr(stats, "stopped", None)}
+def as_planner(planner: Planner | PlannerBackend, selector: ToolSelector | None = None,
+               config: GenerationConfig | None = None, *, grammar: bool = False,
+               retriever: ExampleRetriever | None = None, n_examples: int = 0) -> Planner:
+    """`planner` itself, or a Planner around a bare backend with these settings (no selector: all tools)."""
+    if isinstance(planner, Planner):
+        if selector is not None or config is not None or grammar or retriever is not None or n_examples:
+            raise ValueError("run_eval(Planner(...)): give selector, config, grammar and examples to the Planner")
+        return planner
+    return Planner(planner, selector or AllTools(), retriever, n_examples=n_examples, grammar=grammar,
+                   config=config)
 
 
-def predict(record: Record, backend: Any, selector: Any, config: GenerationConfig, *, grammar: bool = False,
-            retriever: Any = None, n_examples: int = 0) -> dict[str, Any]:
+def predict(record: Record, planner: Planner) -> dict[str, Any]:
     """Plan and score one record; returns its prediction row (JSON-ready)."""
     catalog = record_catalog(record)
-    selection = selector.select(record.query, catalog)
+    selection = planner.select(record.query, catalog)
     tools = selection.tools
-    examples = retriever.retrieve(record.query, tools, n_examples) if retriever is not None and n_examples else ()
-    messages = build_messages(tools, record.query, now=reference_time(record), examples=examples)
-    if grammar:
-        from tinyagent.planner.grammar import plan_grammar
-        config = GenerationConfig(config.max_tokens, config.temperature, config.stop, plan_grammar(tools),
-                                  config.seed)
     row: dict[str, Any] = {"id": record.id, "query": record.query, "shape": record.shape, "source": record.source,
                            "gold": record.plan, "selected": list(tools.names),
                            "selection_fallback": selection.fallback,
                            "selection_recall": sum(t in tools for t in record.tools) / len(record.tools)
                            if record.tools else 1.0}
+    run = planner.start(record.query, selection=selection, enabled=catalog, now=reference_time(record))
     try:
-        row["prompt_tokens"] = backend.count_tokens(messages)
-        row.update(timed_stream(backend, messages, config), backend_error=None)
+        run.finish()
     except Exception as exc:  # one bad record (context overflow, server error) must not stop the run
         log.warning("record %s: backend error: %s", record.id, exc)
-        row.update(text="", first_token_s=None, first_task_s=None, plan_s=None, output_tokens=None, stopped=None,
-                   backend_error=f"{type(exc).__name__}: {exc}")
-    row["pred"] = row.pop("text")
+    s = run.stats
+    if s.error is None:
+        row.update(prompt_tokens=s.prompt_tokens, first_token_s=s.first_token_s, first_task_s=s.first_task_s,
+                   plan_s=s.planning_s, output_tokens=s.output_tokens, stopped=s.stopped, pred=s.text,
+                   backend_error=None)
+    else:
+        row.update(prompt_tokens=s.prompt_tokens, first_token_s=None, first_task_s=None, plan_s=None,
+                   output_tokens=None, stopped=None, pred="", backend_error=s.error)
     for prefix, strict in (("", False), ("strict_", True)):
         score = score_plan(row["pred"], record.plan, strict=strict, catalog=catalog)
         row.update({f"{prefix}success": score.success, f"{prefix}error": score.error, f"{prefix}detail": score.detail})
@@ -138,19 +127,20 @@ def _append(fh: Any, row: dict[str, Any]) -> None:
     os.fsync(fh.fileno())
 
 
-def run_eval(records: Sequence[Record], backend: Any, *, out_dir: str | Path, settings: dict[str, Any],
-             selector: Any = None, config: GenerationConfig | None = None, grammar: bool = False,
-             retriever: Any = None, n_examples: int = 0, command: str | None = None,
-             progress: bool = True) -> dict[str, Any]:
+def run_eval(records: Sequence[Record], backend: Planner | PlannerBackend, *, out_dir: str | Path,
+             settings: dict[str, Any], selector: ToolSelector | None = None, config: GenerationConfig | None = None,
+             grammar: bool = False, retriever: ExampleRetriever | None = None, n_examples: int = 0,
+             command: str | None = None, progress: bool = True) -> dict[str, Any]:
     """Predict every record not yet in OUT, then write and return the summary (see module docstring).
 
-    `settings` identifies the run for resuming (data, backend, model, grammar, selector, ...).
+    `backend` is a Planner, or a PlannerBackend wrapped in one with `selector`, `config`, `grammar`,
+    `retriever` and `n_examples`. `settings` identifies the run for resuming (data, backend, model,
+    grammar, selector, ...).
     """
+    planner = as_planner(backend, selector, config, grammar=grammar, retriever=retriever, n_examples=n_examples)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _check_config(out, settings)
-    selector = selector or AllTools()
-    config = config or GenerationConfig()
     done = read_predictions(out / PREDICTIONS)
     todo = [r for r in records if r.id not in done]
     log.info("%d records: %d already predicted, %d to go", len(records), len(records) - len(todo), len(todo))
@@ -161,20 +151,19 @@ def run_eval(records: Sequence[Record], backend: Any, *, out_dir: str | Path, se
         with open(out / PREDICTIONS, "a", encoding="utf-8") as fh, \
                 tqdm(todo, desc="eval", unit="rec", disable=not progress, file=sys.stderr) as bar:
             for record in bar:
-                row = predict(record, backend, selector, config, grammar=grammar, retriever=retriever,
-                              n_examples=n_examples)
+                row = predict(record, planner)
                 _append(fh, row)
                 done[record.id] = row
                 n_ok, n_done = n_ok + bool(row["success"]), n_done + 1
                 bar.set_postfix(success=f"{n_ok}/{n_done}")
     finally:  # also after Ctrl-C: the summary then covers what was done
         summary = write_summary(out, [done[r.id] for r in records if r.id in done], len(records), settings,
-                                backend, command)
+                                planner.backend, command)
     return summary
 
 
-def write_summary(out: Path, rows: list[dict[str, Any]], expected: int, settings: dict[str, Any], backend: Any,
-                  command: str | None) -> dict[str, Any]:
+def write_summary(out: Path, rows: list[dict[str, Any]], expected: int, settings: dict[str, Any],
+                  backend: PlannerBackend, command: str | None) -> dict[str, Any]:
     """Summarise `rows` into OUT/summary.json (atomic) and return it."""
     summary = summarise(rows)
     summary.update(expected=expected, complete=len(rows) == expected, settings=settings,

@@ -1,10 +1,12 @@
-"""Planner prompt: the selected tools, the plan-language rules, examples, then date and question.
+"""Planner prompt: the plan-language rules, then the selected tools, examples, date and question.
 
 `build_messages` returns OpenAI-style chat messages ``[system, user]``; each backend applies its own
-chat template. Static text (tool descriptions, rules, custom instructions) comes first and
-per-call text (examples, current date/time) last, so llama.cpp can reuse the KV cache of the
-shared prefix between queries. The date is read at call time (`now` overrides it), never at
-import time. Given the same inputs the output is identical, so training prompts (issue 6) and
+chat template. The text that never changes (intro, rules, join, custom instructions:
+`static_prompt`) comes first, then what depends on the query (the tools ToolRAG selected, the
+retrieved examples), then the current date/time and the question, so every prompt shares the same
+prefix and llama.cpp can reuse its KV cache between queries, whatever tools were selected. The
+date is read at call time (`now` overrides it), never at import time. Given the same inputs the
+output is identical, so training prompts (issue 6, `tinyagent.train.data.record_messages`) and
 serving prompts match.
 
 Example:
@@ -14,8 +16,9 @@ Example:
     ...                       now=datetime(2024, 5, 30, 9, 0))
     >>> [m["role"] for m in msgs], msgs[1]["content"]
     (['system', 'user'], 'Question: Call Sid')
-    >>> "1. get_phone_number(name: str) -> str: " in msgs[0]["content"]
-    True
+    >>> system = msgs[0]["content"]
+    >>> system.startswith(static_prompt()), "Functions:\\n1. get_phone_number(name: str)" in system
+    (True, True)
     >>> msgs[0]["content"].splitlines()[-1]
     'Current date and time: Thursday, 2024-05-30 09:00:00'
 """
@@ -30,7 +33,7 @@ from tinyagent.tools.assistant import DATE_FORMAT
 from tinyagent.tools.catalog import ToolCatalog, ToolSpec
 
 INTRO = ("You are a planner for a personal assistant. Given a question, write a plan: the function calls "
-         "that answer it, numbered in order. You may use only these functions:")
+         "that answer it, numbered in order, using only join and the functions listed below.")
 
 JOIN_DESCRIPTION = "join() -> None: Collects the results of all calls; always the last call of a plan."
 
@@ -41,8 +44,10 @@ RULES = (
     "never name=value. Optional arguments (marked ?) may be left out at the end, or passed as \"\" or [].",
     "- \"$N\" (alone or inside a string or list) is the output of earlier call N. Write $$ for a literal dollar.",
     "- Dates are 'YYYY-MM-DD HH:MM:SS'. A `Thought: ...` line may come before a call.",
-    f"- Call only the functions above. End with `N. join()` immediately followed by {END_OF_PLAN}.",
+    f"- Call only the functions listed below. End with `N. join()` immediately followed by {END_OF_PLAN}.",
 )
+
+FUNCTIONS_HEADER = "Functions:"  # starts the per-query part: everything before it is the same for every query
 
 
 @dataclass(frozen=True)
@@ -71,19 +76,30 @@ def describe_tool(i: int, spec: ToolSpec) -> str:
     return " ".join([line, *choices])
 
 
+def static_prompt(instructions: str = "") -> str:
+    """The part of the system message that is the same for every query: intro, rules, join, instructions.
+
+    It comes first so every prompt shares it as a prefix (llama.cpp keeps its KV cache between queries).
+
+    >>> static_prompt("Be brief.").splitlines()[-1]
+    'Be brief.'
+    """
+    parts = [INTRO, "\n".join(RULES), JOIN_DESCRIPTION]
+    if instructions.strip():
+        parts.append(instructions.strip())
+    return "\n\n".join(parts)
+
+
 def system_prompt(tools: ToolCatalog, *, now: datetime | None = None, examples: Sequence[Example] = (),
                   instructions: str = "") -> str:
-    """The system message text (see `build_messages`)."""
+    """The system message text (see `build_messages`): static part, tools, examples, date."""
     if not isinstance(tools, ToolCatalog):
         raise TypeError(f"tools must be a ToolCatalog, got {type(tools).__name__}")
     if len(tools) == 0:
         raise ValueError("cannot build a planner prompt with no tools: the tool selection is empty "
                          "(fall back to all enabled tools, or enable at least one app)")
     entries = [describe_tool(i, s) for i, s in enumerate(tools, start=1)]
-    entries.append(f"{len(tools) + 1}. {JOIN_DESCRIPTION}")
-    parts = [INTRO, "\n".join(entries), "\n".join(RULES)]
-    if instructions.strip():
-        parts.append(instructions.strip())
+    parts = [static_prompt(instructions), FUNCTIONS_HEADER + "\n" + "\n".join(entries)]
     if examples:
         shown = [f"Question: {ex.query}\n{ex.plan.strip()}" for ex in examples]
         parts.append("Examples:\n" + "\n###\n".join(shown) + "\n###")

@@ -1,13 +1,17 @@
-"""Validation during fine-tuning: greedy-decode plans with transformers and score them (DAG success).
+"""Validation during fine-tuning: greedy-decode plans through a `Planner` and score them (DAG success).
 
-Prompts are built like training prompts (gold + sampled negative tools) with a fixed seed, so every
+`validate(model, tokenizer, ...)` wraps the in-memory transformers model as a planner backend;
+`validate_planner(planner, ...)` takes any Planner (e.g. llama.cpp on an exported GGUF). Prompts
+are built like training prompts (gold + sampled negative tools) with a fixed seed, so every
 validation run sees the same prompts and scores are comparable across steps.
 
 Example:
-    >>> cut_plan("1. join()<END_OF_PLAN>junk")
-    '1. join()<END_OF_PLAN>'
-    >>> cut_plan("1. send_sms([], \\"hi\\")")
-    '1. send_sms([], "hi")'
+    >>> from tinyagent.agent.scripted import ScriptedBackend
+    >>> from tinyagent.data.records import Record
+    >>> gold = '1. get_phone_number("Sid")\\n2. join()<END_OF_PLAN>'
+    >>> rec = Record("r1", "What is Sid's number?", gold, ("get_phone_number",), "single")
+    >>> validate_planner(Planner(ScriptedBackend([gold])), [rec])["success"]
+    1.0
 """
 from __future__ import annotations
 
@@ -15,13 +19,12 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
-
-import torch
 
 from tinyagent.data.records import Record
 from tinyagent.metrics.dag import score_plan
-from tinyagent.plan.types import END_OF_PLAN
+from tinyagent.planner import Planner
 from tinyagent.tools.assistant import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import ToolCatalog
 from tinyagent.train.data import Retriever, record_messages
@@ -29,46 +32,48 @@ from tinyagent.train.data import Retriever, record_messages
 log = logging.getLogger(__name__)
 
 
-def cut_plan(text: str) -> str:
-    """The generated text up to and including the first `<END_OF_PLAN>` (or all of it)."""
-    head, sep, _ = text.partition(END_OF_PLAN)
-    return head + sep
+def model_planner(model: Any, tokenizer: Any) -> Planner:
+    """A Planner over an in-memory transformers model (greedy decoding; the model stays on its device)."""
+    from tinyagent.planner.backends.hf import TransformersBackend
 
-
-@torch.no_grad()
-def greedy_plan(model: Any, tokenizer: Any, messages: list[dict[str, str]], max_new_tokens: int) -> str:
-    """Greedy plan text for chat `messages`, cut after `<END_OF_PLAN>`."""
-    ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_tensors="pt",
-                                        return_dict=True)
-    device = next(model.parameters()).device
-    out = model.generate(input_ids=ids["input_ids"].to(device), attention_mask=ids["attention_mask"].to(device),
-                         max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=tokenizer.eos_token_id,
-                         pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
-                         stop_strings=[END_OF_PLAN], tokenizer=tokenizer)
-    return cut_plan(tokenizer.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True))
+    return Planner(TransformersBackend.from_loaded(model, tokenizer, name="in-training"))
 
 
 def validate(model: Any, tokenizer: Any, records: Sequence[Record], *, seed: int = 0, min_negatives: int = 0,
              max_negatives: int = 4, max_new_tokens: int = 192, catalog: ToolCatalog = ASSISTANT_TOOLS,
              retriever: Retriever | None = None, n_examples: int = 0) -> dict[str, Any]:
-    """Decode a plan per record and score it; returns success rate, counts per error and samples."""
-    if not records:
-        raise ValueError("validate() needs at least one record")
+    """Greedy-decode a plan per record with the in-memory `model` and score it (see `validate_planner`)."""
     was_training = model.training
-    model.eval()
-    errors: Counter[str] = Counter()
-    samples = []
     try:
-        for i, rec in enumerate(records):
-            rng = random.Random(f"val-{seed}-{i}")
-            msgs = record_messages(rec, rng, catalog=catalog, min_negatives=min_negatives,
-                                   max_negatives=max_negatives, retriever=retriever, n_examples=n_examples)
-            pred = greedy_plan(model, tokenizer, msgs, max_new_tokens)
-            score = score_plan(pred, rec.plan, catalog=catalog)
-            errors[score.error or "success"] += 1
-            if len(samples) < 3:
-                samples.append({"id": rec.id, "pred": pred, "success": score.success})
+        return validate_planner(model_planner(model, tokenizer), records, seed=seed, min_negatives=min_negatives,
+                                max_negatives=max_negatives, max_new_tokens=max_new_tokens, catalog=catalog,
+                                retriever=retriever, n_examples=n_examples)
     finally:
         model.train(was_training)
+
+
+def validate_planner(planner: Planner, records: Sequence[Record], *, seed: int = 0, min_negatives: int = 0,
+                     max_negatives: int = 4, max_new_tokens: int = 192, catalog: ToolCatalog = ASSISTANT_TOOLS,
+                     retriever: Retriever | None = None, n_examples: int = 0) -> dict[str, Any]:
+    """Plan each record with `planner` (any backend: in-memory model, exported GGUF, ...) and score it.
+
+    Returns the success rate, counts per error and three samples. Prompts are the training prompts
+    (`record_messages`); the planner's own selector and retriever are not used.
+    """
+    if not records:
+        raise ValueError("validate() needs at least one record")
+    config = replace(planner.config, max_tokens=max_new_tokens, temperature=0.0)
+    errors: Counter[str] = Counter()
+    samples = []
+    for i, rec in enumerate(records):
+        rng = random.Random(f"val-{seed}-{i}")
+        msgs = record_messages(rec, rng, catalog=catalog, min_negatives=min_negatives,
+                               max_negatives=max_negatives, retriever=retriever, n_examples=n_examples)
+        run = planner.start_messages(msgs, catalog, config=config).finish()
+        pred = run.text  # the stop string is not part of it; the metric does not need it
+        score = score_plan(pred, rec.plan, catalog=catalog)
+        errors[score.error or "success"] += 1
+        if len(samples) < 3:
+            samples.append({"id": rec.id, "pred": pred, "success": score.success})
     return {"success": errors["success"] / len(records), "n": len(records), "errors": dict(errors),
             "samples": samples}

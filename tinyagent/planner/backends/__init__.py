@@ -1,8 +1,8 @@
 """Planner backends behind one interface (`PlannerBackend`), and `make_backend` to pick one by name.
 
 Example:
-    >>> sorted(BACKENDS)
-    ['llamacpp', 'openai', 'transformers']
+    >>> sorted(BACKENDS), set(BACKEND_OPTIONS) == set(BACKENDS)
+    (['llamacpp', 'openai', 'transformers'], True)
     >>> make_backend("vllm")
     Traceback (most recent call last):
     ...
@@ -41,6 +41,14 @@ BACKENDS: dict[str, Callable[..., PlannerBackend]] = {
 }
 
 
+# kind -> the shared options (see tinyagent.factory) its constructor understands
+BACKEND_OPTIONS: dict[str, tuple[str, ...]] = {
+    "llamacpp": ("n_ctx", "n_threads"),
+    "transformers": ("adapter",),
+    "openai": ("base_url",),
+}
+
+
 def make_backend(kind: str, model: str | None = None, **kw: Any) -> PlannerBackend:
     """Build a backend: kind in BACKENDS; `model` a GGUF path / model dir / served model name."""
     if kind not in BACKENDS:
@@ -48,5 +56,5 @@ def make_backend(kind: str, model: str | None = None, **kw: Any) -> PlannerBacke
     return BACKENDS[kind](model, **kw)
 
 
-__all__ = ["BACKENDS", "GenerationConfig", "GenerationStats", "Messages", "PlannerBackend", "StopScanner",
+__all__ = ["BACKENDS", "BACKEND_OPTIONS", "GenerationConfig", "GenerationStats", "Messages", "PlannerBackend", "StopScanner",
            "cut_at_stop", "generate", "make_backend"]

@@ -3,8 +3,10 @@
 Contract of `stream(messages, config)`: yields text pieces as the model produces them and stops at
 the first stop string (`config.stop`, default ``<END_OF_PLAN>``) or after `config.max_tokens`
 tokens. The stop string itself is NOT yielded (as llama.cpp and OpenAI servers do), so a caller
-feeding a `StreamingPlanParser` must call its `close()` at the end. After the iterator is
-exhausted, `backend.last_stats` describes the call (tokens, time to first token, why it stopped).
+feeding a `StreamingPlanParser` must call its `close()` at the end. The caller passes its own
+`GenerationStats` (`stats=`), which the backend fills in while it streams (tokens, time to first
+token, why it stopped): each call has its own record, so a joiner call in between cannot replace
+it. `backend.last_stats` also points at the latest record, for interactive use only.
 
 Example:
     >>> cut_at_stop("1. join()<END_OF_PLAN>junk", ("<END_OF_PLAN>",))
@@ -44,7 +46,7 @@ class GenerationConfig:
 
 @dataclass
 class GenerationStats:
-    """Measurements of the last `stream` call (filled in while it runs)."""
+    """Measurements of one `stream` call (filled in while it runs; `reset` when the call starts)."""
 
     prompt_tokens: int = 0  # after the chat template
     completion_tokens: int = 0  # tokens generated (including a stop string's tokens when reported)
@@ -53,6 +55,12 @@ class GenerationStats:
     stopped: str = ""  # "stop" (stop string or end of sequence), "length" (max_tokens) or ""
     text: str = ""  # everything yielded
     _t0: float = field(default_factory=time.perf_counter, repr=False)
+
+    def reset(self, prompt_tokens: int = 0) -> "GenerationStats":
+        """Start the clock (the call begins now) with the prompt's token count; returns self."""
+        self.prompt_tokens, self.completion_tokens, self.ttft_s, self.total_s = prompt_tokens, 0, None, 0.0
+        self.stopped, self.text, self._t0 = "", "", time.perf_counter()
+        return self
 
     def piece(self, text: str) -> None:
         """Record one yielded piece."""
@@ -78,10 +86,10 @@ class PlannerBackend(Protocol):
 
     name: str  # short human-readable id, e.g. "llamacpp:SmolLM2-135M-Instruct.Q4_1.gguf"
     model_size_bytes: int | None  # bytes of the weights file(s), None when unknown (remote)
-    last_stats: GenerationStats | None  # stats of the most recent stream() call
 
-    def stream(self, messages: Messages, config: GenerationConfig) -> Iterator[str]:
-        """Yield generated text pieces; see the module docstring for the stop contract."""
+    def stream(self, messages: Messages, config: GenerationConfig,
+               stats: GenerationStats | None = None) -> Iterator[str]:
+        """Yield generated text pieces, filling `stats` (see the module docstring for the stop contract)."""
         ...
 
     def count_tokens(self, messages: Messages) -> int:
@@ -89,9 +97,10 @@ class PlannerBackend(Protocol):
         ...
 
 
-def generate(backend: PlannerBackend, messages: Messages, config: GenerationConfig | None = None) -> str:
+def generate(backend: PlannerBackend, messages: Messages, config: GenerationConfig | None = None,
+             stats: GenerationStats | None = None) -> str:
     """The whole completion as one string (convenience over `stream`)."""
-    return "".join(backend.stream(messages, config or GenerationConfig()))
+    return "".join(backend.stream(messages, config or GenerationConfig(), stats))
 
 
 def cut_at_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:

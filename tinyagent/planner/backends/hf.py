@@ -58,19 +58,23 @@ class TransformersBackend:
 
     @classmethod
     def from_loaded(cls, model: Any, tokenizer: Any, *, name: str = "model", adapter: str | Path | None = None,
-                    device: str = "cpu") -> "TransformersBackend":
-        """A backend around an already loaded model and tokenizer (e.g. right after training)."""
+                    device: str | None = None) -> "TransformersBackend":
+        """A backend around an already loaded model and tokenizer (e.g. the model being trained).
+
+        `device` None keeps the model where it is (a model in training stays on its accelerator).
+        The model is put in eval mode; a caller that trains on afterwards switches it back.
+        """
         self = cls.__new__(cls)
         self._setup(model, tokenizer, name, adapter, device)
         return self
 
-    def _setup(self, model: Any, tokenizer: Any, name: str, adapter: str | Path | None, device: str) -> None:
+    def _setup(self, model: Any, tokenizer: Any, name: str, adapter: str | Path | None, device: str | None) -> None:
         if adapter is not None:
             from peft import PeftModel
             model = PeftModel.from_pretrained(model, str(adapter))
         self.tokenizer = tokenizer
-        self.model = model.to(device).eval()
-        self.device = device
+        self.model = (model.to(device) if device is not None else model).eval()
+        self.device = device if device is not None else str(next(self.model.parameters()).device)
         self.name = f"transformers:{name}" + (f"+lora:{Path(str(adapter)).name}" if adapter is not None else "")
         self.model_size_bytes: int | None = sum(p.numel() * p.element_size() for p in self.model.parameters())
         self.last_stats: GenerationStats | None = None
@@ -115,12 +119,13 @@ class TransformersBackend:
             kw["logits_processor"] = LogitsProcessorList([self._grammar_processor(config.grammar)])
         return kw
 
-    def stream(self, messages: Messages, config: GenerationConfig) -> Iterator[str]:
+    def stream(self, messages: Messages, config: GenerationConfig,
+               stats: GenerationStats | None = None) -> Iterator[str]:
         """Yield decoded text pieces while `generate` runs in a thread; the stop string is not yielded."""
         from transformers import TextIteratorStreamer
 
         ids = self.prompt_ids(messages)
-        stats = self.last_stats = GenerationStats(prompt_tokens=len(ids))
+        stats = self.last_stats = (stats or GenerationStats()).reset(len(ids))
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600)
         result: dict[str, Any] = {}
 

@@ -2,8 +2,10 @@
 
 The GGUF's own chat template (Jinja, ChatML for SmolLM2) is applied here, and the templated
 prompt is tokenized once, so `count_tokens` and generation see exactly the same tokens. Keeping one
-`Llama` object alive lets llama.cpp reuse the KV cache of the prompt prefix shared between calls
-(tools and rules first in the prompt), which is most of the prompt. With `config.grammar` set,
+`Llama` object alive lets llama.cpp reuse the KV cache of the prompt prefix shared with the
+previous call; `prefix_cache=True` (`PrefixCache`) also keeps snapshots of prefixes shared by
+recent prompts (the planner's static instructions come first in every prompt), so a joiner call
+in between does not make the next plan read them again. With `config.grammar` set,
 decoding is constrained by a `LlamaGrammar` (parsed once per grammar text and cached).
 
 Example (real model, ~1 s):
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Iterator
 
 from tinyagent.planner.backends.base import GenerationConfig, GenerationStats, Messages, StopScanner
+from tinyagent.planner.backends.prefix_cache import PrefixCache
 from tinyagent.planner.models import default_planner_gguf
 
 log = logging.getLogger(__name__)
@@ -31,7 +34,7 @@ class LlamaCppBackend:
     """Planner on a GGUF file through llama-cpp-python (CPU, `n_threads` threads)."""
 
     def __init__(self, model_path: str | Path | None = None, *, n_ctx: int = 4096, n_threads: int = 2,
-                 seed: int = 0, verbose: bool = False):
+                 seed: int = 0, verbose: bool = False, prefix_cache: bool = True):
         from llama_cpp import Llama  # imported here: loading the shared library is slow
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -51,6 +54,8 @@ class LlamaCppBackend:
         self._formatter = Jinja2ChatFormatter(template=template, eos_token=model.token_get_text(self.llm.token_eos()),
                                               bos_token=model.token_get_text(self.llm.token_bos()))
         self._grammars: dict[str, object] = {}  # GBNF text -> LlamaGrammar
+        # Snapshots of shared prompt prefixes (the planner's static instructions), kept across joiner calls.
+        self.prefix_cache = PrefixCache(self.llm) if prefix_cache else None
 
     def prompt_text(self, messages: Messages) -> str:
         """`messages` rendered with the model's chat template, ready for the assistant's answer."""
@@ -69,14 +74,17 @@ class LlamaCppBackend:
             self._grammars[gbnf] = LlamaGrammar.from_string(gbnf, verbose=False)
         return self._grammars[gbnf]
 
-    def stream(self, messages: Messages, config: GenerationConfig) -> Iterator[str]:
+    def stream(self, messages: Messages, config: GenerationConfig,
+               stats: GenerationStats | None = None) -> Iterator[str]:
         """Yield text pieces (about one per token); the stop string is not yielded."""
         tokens = self.prompt_tokens(messages)
         if len(tokens) + config.max_tokens > self.llm.n_ctx():
             raise ValueError(f"prompt ({len(tokens)} tokens) + max_tokens ({config.max_tokens}) exceeds "
                              f"n_ctx={self.llm.n_ctx()}; raise n_ctx or select fewer tools")
-        stats = self.last_stats = GenerationStats(prompt_tokens=len(tokens))
+        stats = self.last_stats = (stats or GenerationStats()).reset(len(tokens))
         grammar = self._grammar(config.grammar) if config.grammar else None
+        if self.prefix_cache is not None:
+            self.prefix_cache.prepare(tokens)
         chunks = self.llm.create_completion(tokens, max_tokens=config.max_tokens, temperature=config.temperature,
                                             stop=list(config.stop), stream=True, grammar=grammar, seed=config.seed)
         scanner = StopScanner(config.stop)  # belt and braces: llama.cpp already cuts at stop strings

@@ -43,9 +43,10 @@ class OpenAIBackend:
             self._count = count_message_tokens
         return self._count(messages)
 
-    def stream(self, messages: Messages, config: GenerationConfig) -> Iterator[str]:
+    def stream(self, messages: Messages, config: GenerationConfig,
+               stats: GenerationStats | None = None) -> Iterator[str]:
         """Yield content deltas; the stop string is not yielded (the server cuts it, and so do we)."""
-        stats = self.last_stats = GenerationStats()
+        stats = self.last_stats = (stats or GenerationStats()).reset()
         extra = {"grammar": config.grammar} if config.grammar else None
         response = self.client.chat.completions.create(
             model=self.model, messages=list(messages), max_tokens=config.max_tokens,

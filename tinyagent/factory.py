@@ -1,0 +1,124 @@
+"""Build planner backends, tool selectors and Planners by name: one place for `ask`, `eval` and the demo.
+
+Layering: above `tinyagent.planner` and `tinyagent.toolrag`, below the CLIs and the demo. Backend
+names come from `tinyagent.planner.backends.BACKENDS` (and the options each understands from
+`BACKEND_OPTIONS`), selector names from `SELECTORS` here. `add_planner_options` adds the options
+`ask` and `eval` share; `planner_from_args` turns them into a `Planner`.
+
+Example:
+    >>> import argparse
+    >>> p = argparse.ArgumentParser(); add_planner_options(p)
+    >>> a = p.parse_args(["--selector", "rag", "--k", "4", "--grammar"])
+    >>> a.backend, a.selector, a.k, a.grammar, a.max_tokens
+    ('llamacpp', 'rag', 4, True, 384)
+    >>> make_selector("all").select("Text Sid", ASSISTANT_TOOLS.for_apps(["sms"])).tools.names
+    ('send_sms',)
+    >>> make_selector("bm25")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown selector 'bm25'; use one of ['all', 'classifier', 'rag']
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+from tinyagent.planner import GenerationConfig, Planner, PlannerBackend
+from tinyagent.planner.backends import BACKEND_OPTIONS, BACKENDS, make_backend
+from tinyagent.planner.planner import ExampleRetriever, ToolSelector
+from tinyagent.tools import ASSISTANT_TOOLS  # noqa: F401  (used by the doctest)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CLASSIFIER_DIR = "outputs/toolrag/classifier"
+
+
+def _all(**_: Any) -> ToolSelector:
+    from tinyagent.toolrag.selection import AllTools
+    return AllTools()
+
+
+def _rag(*, k: int = 3, **_: Any) -> ToolSelector:
+    from tinyagent.toolrag.basic_rag import EmbeddingRAG
+    return EmbeddingRAG(k)
+
+
+def _classifier(*, classifier_dir: str | Path = DEFAULT_CLASSIFIER_DIR, **_: Any) -> ToolSelector:
+    from tinyagent.toolrag.classifier import ToolClassifier
+    return ToolClassifier.load(classifier_dir)
+
+
+# name -> constructor(**options); each takes the options it needs (k, classifier_dir) and ignores the rest
+SELECTORS: dict[str, Callable[..., ToolSelector]] = {"all": _all, "rag": _rag, "classifier": _classifier}
+SELECTOR_HELP = "all: no RAG; rag: embedding top-k; classifier: trained ToolRAG classifier"
+
+
+def make_selector(kind: str, **options: Any) -> ToolSelector:
+    """A tool selector by name (SELECTORS); options: k (rag), classifier_dir (classifier)."""
+    if kind not in SELECTORS:
+        raise ValueError(f"unknown selector {kind!r}; use one of {sorted(SELECTORS)}")
+    return SELECTORS[kind](**options)
+
+
+def classifier_or_all(classifier_dir: str | Path | None) -> tuple[ToolSelector, str | None]:
+    """(selector, note): the ToolRAG classifier saved in `classifier_dir`, or all tools and a note why."""
+    path = Path(classifier_dir) if classifier_dir else None
+    if path is None:
+        return make_selector("all"), "no ToolRAG classifier configured; all enabled tools are shown to the planner"
+    if not (path / "toolrag.json").is_file():
+        return make_selector("all"), (f"no trained ToolRAG classifier at {path}; "
+                                      "all enabled tools are shown to the planner")
+    return make_selector("classifier", classifier_dir=path), None
+
+
+def build_backend(kind: str, model: str | None = None, **options: Any) -> PlannerBackend:
+    """A backend by name with the shared options (n_ctx, n_threads, adapter, base_url) it understands.
+
+    Options a backend does not use are dropped (logged when set); empty values count as unset.
+    """
+    if kind not in BACKENDS:
+        raise ValueError(f"unknown planner backend {kind!r}; use one of {sorted(BACKENDS)}")
+    wanted = BACKEND_OPTIONS.get(kind, ())
+    given = {k: v for k, v in options.items() if v not in (None, "")}
+    unused = sorted(set(given) - set(wanted))
+    if unused:
+        log.info("backend %s ignores %s", kind, ", ".join(unused))
+    return make_backend(kind, model or None, **{k: v for k, v in given.items() if k in wanted})
+
+
+def add_planner_options(p: argparse.ArgumentParser) -> None:
+    """The planner options `ask` and `eval` share: backend, model, selector, grammar, decoding."""
+    p.add_argument("--backend", default="llamacpp", choices=sorted(BACKENDS))
+    p.add_argument("--model", default=None, help="GGUF path / model dir / served name (default: offline SmolLM2)")
+    p.add_argument("--adapter", default=None, help="transformers backend: a peft LoRA adapter folder")
+    p.add_argument("--base-url", default=None, help="openai backend: server URL, e.g. http://127.0.0.1:8000/v1")
+    p.add_argument("--selector", default="all", choices=sorted(SELECTORS), help=SELECTOR_HELP)
+    p.add_argument("--k", type=int, default=3, help="tools kept by --selector rag")
+    p.add_argument("--classifier-dir", default=DEFAULT_CLASSIFIER_DIR, help="for --selector classifier")
+    p.add_argument("--grammar", action=argparse.BooleanOptionalAction, default=False,
+                   help="constrain decoding with the plan grammar of the selected tools")
+    p.add_argument("--max-tokens", type=int, default=384, help="generated tokens at most per plan")
+    p.add_argument("--n-ctx", type=int, default=4096, help="llamacpp context size")
+    p.add_argument("--threads", type=int, default=2, help="llamacpp CPU threads (1 is faster on a busy machine)")
+
+
+def backend_from_args(args: argparse.Namespace) -> PlannerBackend:
+    """The backend named by --backend / --model (and its options)."""
+    return build_backend(args.backend, args.model, n_ctx=args.n_ctx, n_threads=getattr(args, "threads", 2),
+                         adapter=args.adapter, base_url=args.base_url)
+
+
+def selector_from_args(args: argparse.Namespace) -> ToolSelector:
+    """The tool selector named by --selector (--k, --classifier-dir)."""
+    return make_selector(args.selector, k=args.k, classifier_dir=args.classifier_dir)
+
+
+def planner_from_args(args: argparse.Namespace, *, backend: PlannerBackend | None = None,
+                      retriever: ExampleRetriever | None = None, n_examples: int = 0,
+                      instructions: str = "") -> Planner:
+    """A Planner from the shared options (`backend` overrides --backend, e.g. an already loaded model)."""
+    return Planner(backend if backend is not None else backend_from_args(args), selector_from_args(args), retriever,
+                   n_examples=n_examples, grammar=args.grammar, config=GenerationConfig(max_tokens=args.max_tokens),
+                   instructions=instructions)
