@@ -102,7 +102,7 @@ def test_results_fail_loudly_on_broken_files(tmp_path: Path):
         ToolRAGResult.load(run.toolrag_dir)
     with pytest.raises(ResultError, match=r"table1 row 0: missing key\(s\) \['avg_tools'\]"):
         ToolRAGResult(run.classifier_dir, 0.5, "e", [{k: v for k, v in ROW1.items() if k != "avg_tools"}])
-    with pytest.raises(ResultError, match="table2 names repeat"):
+    with pytest.raises(ResultError, match=r"table2 \(model, split\) pairs repeat"):
         QuantResult({}, None, [row2("a", tmp_path), row2("a", tmp_path)])
     ToolRAGResult(run.classifier_dir, 0.5, "e", [ROW1]).save(run.toolrag_dir)
     data = json.loads(run.result("02_toolrag").read_text())

@@ -51,7 +51,7 @@ def test_notebook_runs_with_papermill(tmp_path: Path):
     assert all(b["n"] == 1 for b in [*metrics["table1"]["success"].values(), *metrics["nestools"].values()])
     assert [r["name"] for r in metrics["table2"]] == ["base"] and "f16, q4_0, q4_0_qat" in metrics["notes"][0]
     report = (out / "report.md").read_text()
-    assert "paper (TinyLlama-1.1B)" in report and "### Notes" in report and "| model base | Q4_1 |" in report
+    assert "paper (TinyLlama-1.1B)" in report and "### Notes" in report and "| model base | test | Q4_1 |" in report
     for png in ("success_latency_size", "error_taxonomy", "success_by_shape", "nestools"):
         assert (out / f"{png}.png").stat().st_size > 1000
     assert json.loads((run.nestools_eval_dir / "grammar/config.json").read_text())["grammar"] is True

@@ -39,7 +39,7 @@ def test_models_are_compared_on_the_same_records(tmp_path: Path):
     # Identical weights and greedy decoding: the same plans.
     preds = [read_predictions(Path(r["eval_dir"]) / "predictions.jsonl") for r in rows]
     assert {i: p["pred"] for i, p in preds[0].items()} == {i: p["pred"] for i, p in preds[1].items()}
-    assert "| shipped Q4_1 | Q4_1 | no |" in table2_markdown(rows)
+    assert "| shipped Q4_1 | test | Q4_1 | no |" in table2_markdown(rows)
 
 
 def test_bad_candidates_are_refused(tmp_path: Path):

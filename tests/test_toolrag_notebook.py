@@ -50,3 +50,12 @@ def test_notebook_runs_with_papermill(tmp_path):
     assert demo["classifier_dir"] == str(run.classifier_dir) and demo["selector_note"] is None
     assert demo["task_states"] == {"1": "done", "2": "done", "3": "done", "4": "done"}
     assert other.demo_workspace.is_dir()
+
+    # `ask --selector classifier` run from a folder whose outputs/ holds that run: it finds the classifier.
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "tinyagent", "ask", "text sid that im late", "--yes",
+                           "--selector", "classifier", "--max-tokens", "8", "--joiner", "fallback"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "PYTHONPATH": str(repo)})
+    assert f"tools chosen by: ToolRAG classifier {run.classifier_dir}" in done.stderr, done.stderr[-2000:]

@@ -210,9 +210,9 @@ class QuantResult(StepResult):
 
     def __post_init__(self) -> None:
         check_rows(self.table2, TABLE2_KEYS, "table2")
-        names = [r["name"] for r in self.table2]
+        names = [(r["name"], r.get("split", "test")) for r in self.table2]
         if len(set(names)) != len(names):
-            raise ResultError(f"table2 names repeat: {names}")
+            raise ResultError(f"table2 (model, split) pairs repeat: {names}")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,6 @@ from tinyagent.tools import ASSISTANT_TOOLS  # noqa: F401  (used by the doctest)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CLASSIFIER_DIR = "outputs/toolrag/classifier"
 
 
 def _all(**_: Any) -> ToolSelector:
@@ -45,9 +44,24 @@ def _rag(*, k: int = 3, **_: Any) -> ToolSelector:
     return EmbeddingRAG(k)
 
 
-def _classifier(*, classifier_dir: str | Path = DEFAULT_CLASSIFIER_DIR, **_: Any) -> ToolSelector:
+def newest_classifier_dir(outputs_root: str | Path = "outputs") -> Path:
+    """The classifier of the newest run under `outputs_root` that trained one (notebook 02); clear error if none."""
+    from tinyagent.layout import RunLayout
+
+    run = RunLayout.newest(outputs_root, need="classifier")
+    if run is None:
+        raise FileNotFoundError(f"no run under {outputs_root}/ has a ToolRAG classifier: run notebook 02 "
+                                "(python -m tinyagent.reproduce) or pass --classifier-dir")
+    log.info("ToolRAG classifier: %s (newest run with one)", run.classifier_dir)
+    return run.classifier_dir
+
+
+def _classifier(*, classifier_dir: str | Path | None = None, **_: Any) -> ToolSelector:
     from tinyagent.toolrag.classifier import ToolClassifier
-    return ToolClassifier.load(classifier_dir)
+    path = Path(classifier_dir) if classifier_dir else newest_classifier_dir()
+    classifier = ToolClassifier.load(path)
+    classifier.source_dir = path  # type: ignore[attr-defined]  # so `ask` can say which one it uses
+    return classifier
 
 
 # name -> constructor(**options); each takes the options it needs (k, classifier_dir) and ignores the rest
@@ -96,7 +110,8 @@ def add_planner_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", default=None, help="openai backend: server URL, e.g. http://127.0.0.1:8000/v1")
     p.add_argument("--selector", default="all", choices=sorted(SELECTORS), help=SELECTOR_HELP)
     p.add_argument("--k", type=int, default=3, help="tools kept by --selector rag")
-    p.add_argument("--classifier-dir", default=DEFAULT_CLASSIFIER_DIR, help="for --selector classifier")
+    p.add_argument("--classifier-dir", default=None,
+                   help="for --selector classifier (default: the newest run under outputs/ that trained one)")
     p.add_argument("--grammar", action=argparse.BooleanOptionalAction, default=False,
                    help="constrain decoding with the plan grammar of the selected tools")
     p.add_argument("--max-tokens", type=int, default=384, help="generated tokens at most per plan")
@@ -113,6 +128,13 @@ def backend_from_args(args: argparse.Namespace) -> PlannerBackend:
 def selector_from_args(args: argparse.Namespace) -> ToolSelector:
     """The tool selector named by --selector (--k, --classifier-dir)."""
     return make_selector(args.selector, k=args.k, classifier_dir=args.classifier_dir)
+
+
+def describe_selector(selector: ToolSelector | None) -> str:
+    """Words for the user on what picks the planner's tools, e.g. "ToolRAG classifier outputs/x/classifier"."""
+    where = getattr(selector, "source_dir", None)
+    name = getattr(selector, "name", type(selector).__name__ if selector is not None else "no RAG")
+    return f"ToolRAG classifier {where}" if where else str(name)
 
 
 def planner_from_args(args: argparse.Namespace, *, backend: PlannerBackend | None = None,

@@ -102,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
 
     query = query_text(args)
     planner = factory.planner_from_args(args)
+    print(f"planner: {planner.name}; tools chosen by: {factory.describe_selector(planner.selector)}", file=sys.stderr)
     agent = Agent(planner, tool_backend=SandboxBackend(Path(args.workspace)),
                   joiner=Joiner(planner.backend, mode=args.joiner), max_rounds=args.max_rounds)
     result = agent.run(query, approve=None if args.yes else TerminalApproval(), on_event=print_event)

@@ -112,10 +112,11 @@ def _paper_cell(name: str, model: str) -> str:
 
 def table2_markdown(quant_rows: Sequence[Mapping[str, Any]]) -> str:
     """Table 2: notebook 04's models (size, latency, success) beside the paper's matching rows."""
-    rows = [[r["label"], r["quant"], "yes" if r["qat"] else "no", _size(r["size_bytes"]),
+    rows = [[r["label"] + (" **(served)**" if r.get("served") else ""), r.get("split", "test"), r["quant"],
+             "yes" if r["qat"] else "no", _size(r["size_bytes"]),
              f"{_seconds(r['latency_p50_s'])} / {_seconds(r['latency_p95_s'])}", rate_ci(r),
              *[_paper_cell(r["name"], m) for m in MODELS]] for r in quant_rows]
-    header = ["model", "quant", "QAT", "size", "latency p50 / p95", "success [95% CI]",
+    header = ["model", "split", "quant", "QAT", "size", "latency p50 / p95", "success [95% CI]",
               *[f"paper ({m}): latency, size, success" for m in MODELS]]
     return (f"{markdown_table(header, rows)}\n\nOurs: this run's models on this machine (CPU, llama.cpp), latency "
             "= full plan generation per query. Paper columns: the published row of the same kind "

@@ -18,7 +18,8 @@ from pathlib import Path
 from tinyagent.layout import RunLayout
 from tinyagent.reproduce.manifest import Manifest
 from tinyagent.reproduce.profile import REPO, ProfileError, load_profile
-from tinyagent.reproduce.report import write_report
+from tinyagent.reproduce.report import git_commit, machine_info, write_report
+from tinyagent.reproduce.report_json import write_report_json
 from tinyagent.reproduce.runner import StepFailed, run_profile
 
 
@@ -43,9 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     except StepFailed as e:
         failure = str(e)
         print(f"error: {failure}", file=sys.stderr)
-    report = write_report(profile, runs, run_dir, command=command, wall_s=time.time() - started,
-                          manifest=Manifest(RunLayout(run_dir).manifest).steps, failure=failure)
-    print(f"report: {report}")
+    wall_s, steps = time.time() - started, Manifest(RunLayout(run_dir).manifest).steps
+    report = write_report(profile, runs, run_dir, command=command, wall_s=wall_s, manifest=steps, failure=failure)
+    numbers = write_report_json(RunLayout(run_dir), runs, command=command, commit=git_commit(), profile=profile.name,
+                                wall_s=wall_s, manifest=steps, machine=machine_info())
+    print(f"report: {report} and {numbers}")
     return 1 if failure else 0
 
 

@@ -75,10 +75,20 @@ class QuantInputs:
 
     path: Path  # the result.json read
     rows: list[dict[str, Any]]  # table2 rows in file order (TABLE2_KEYS checked)
-    summaries: dict[str, dict[str, Any] | None]  # row name -> its eval_dir's summary.json (None: missing)
+    summaries: dict[str, dict[str, Any] | None]  # row_key(row) -> its eval_dir's summary.json (None: missing)
     planner_gguf: str | None  # the model 04 hands on for further evaluation (None: not given)
     notes: list[str] = field(default_factory=list)  # what is missing, for the report
     skipped: str = ""  # why notebook 04 did nothing ('' when it ran)
+
+
+def row_key(row: dict[str, Any]) -> str:
+    """A Table 2 row's id: its model name, with the split unless it is the synthetic test split.
+
+    >>> row_key({"name": "f16", "split": "natural"}), row_key({"name": "f16"})
+    ('f16 (natural)', 'f16')
+    """
+    split = row.get("split", "test")
+    return row["name"] if split == "test" else f"{row['name']} ({split})"
 
 
 def load_quant(quant_dir: str | Path) -> QuantInputs:
@@ -93,8 +103,8 @@ def load_quant(quant_dir: str | Path) -> QuantInputs:
         notes.append(f"{path} has no Table 2 row for {', '.join(absent)} (not evaluated by notebook 04)")
     summaries = {}
     for r in rows:
-        summaries[r["name"]] = load_summary(r["eval_dir"])
-        if summaries[r["name"]] is None:
+        summaries[row_key(r)] = load_summary(r["eval_dir"])
+        if summaries[row_key(r)] is None:
             notes.append(f"model {r['name']!r}: {Path(r['eval_dir']) / SUMMARY} is missing; it is left out "
                          "of the taxonomy and shape plots")
     gguf = result.planner_gguf

@@ -34,6 +34,7 @@ class Candidate:
     gguf: Path
     quant: str  # storage type as llama.cpp names it: F16, Q4_0, Q4_1
     qat: bool  # fine-tuned with fake Q4_0 quantization
+    max_records: int | None = None  # plan only the first N records (e.g. the slow, always-failing base model)
 
 
 def table2_row(c: Candidate, summary: dict[str, Any], eval_dir: Path) -> dict[str, Any]:
@@ -64,12 +65,18 @@ def compare_models(models: Sequence[Candidate], records: Sequence[Record], selec
     run = EvalRun("table2", selector_label, selector)
     backends = {m.name: make_backend("llamacpp", str(m.gguf), n_threads=threads) for m in models}
     summaries: dict[str, dict[str, Any]] = {}
+    done: dict[str, int] = {}  # records evaluated so far per model
     ends = list(range(chunk, len(records), chunk)) + [len(records)]
-    with tqdm(total=len(records) * len(models), desc="table 2", unit="plan") as bar:
+    wanted = {m.name: records[: m.max_records] if m.max_records else records for m in models}
+    with tqdm(total=sum(len(r) for r in wanted.values()), desc="table 2", unit="plan") as bar:
         for end in ends:
             for m in models:
+                part = wanted[m.name][:end]
+                if done.get(m.name) == len(part):
+                    continue  # this model's (shorter) share is finished
                 base = base_settings(data, Path(m.gguf), max_tokens)
-                summaries[m.name] = run_one(run, records[:end], backends[m.name], out / m.name, base, progress=False)
+                summaries[m.name] = run_one(run, part, backends[m.name], out / m.name, base, progress=False)
+                done[m.name] = len(part)
                 bar.n = sum(s["n"] for s in summaries.values())
                 bar.refresh()
     return [table2_row(m, summaries[m.name], out / m.name) for m in models]

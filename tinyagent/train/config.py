@@ -29,6 +29,8 @@ from typing import Any
 ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
 QAT_MODES = ("none", "base", "merged")
+EVAL_BACKENDS = ("llamacpp", "transformers")
+EVAL_QUANTS = ("f16", "q8_0", "q4_0", "q4_k_m")  # the llama.cpp types export writes
 DTYPES = ("auto", "bfloat16", "float32")
 
 
@@ -72,10 +74,17 @@ class TrainConfig:
     dtype_probe_tokens: int = _f(256, "tokens of the training example that base_dtype='auto' times its steps on")
     min_negatives: int = _f(0, "fewest irrelevant tools added to the gold tools in a training prompt")
     max_negatives: int = _f(3, "most irrelevant tools added to the gold tools in a training prompt")
+    served_tools_p: float = _f(0.6, "share of training prompts showing the ToolRAG classifier's own selection "
+                               "(+ gold) when the notebook passes one; see tinyagent.train.served_tools")
+    all_tools_p: float = _f(0.1, "share of training prompts showing the whole tool catalog (as no-RAG serving does)")
     n_examples: int = _f(0, "in-context examples per prompt (needs a retriever)")
     qat: str = _f("none", "fake Q4_0 quantization: none, base (frozen base weights), merged (base + LoRA delta)")
     eval_every: int = _f(50, "optimizer steps between validation runs; 0 = only at the end")
     eval_examples: int = _f(20, "validation records decoded per validation run")
+    eval_backend: str = _f("llamacpp", "validation decoding: llamacpp (export the adapter to GGUF, plan as served: "
+                           "~1 s a plan) or transformers (greedy decoding of the training model: ~12 s a plan)")
+    eval_quant: str = _f("f16", "GGUF type validated with eval_backend=llamacpp: f16, or q4_0 etc. to validate "
+                         "the 4-bit model that will be served")
     eval_max_new_tokens: int = _f(160, "greedy decoding budget per validation plan")
     save_every: int = _f(50, "optimizer steps between resumable checkpoints; 0 = only at the end")
     seed: int = _f(0, "seed for data order, prompt sampling and LoRA init")
@@ -93,6 +102,10 @@ class TrainConfig:
                 raise ValueError(f"TrainConfig.{name} must be >= 0, got {getattr(self, name)}")
         if self.max_negatives < self.min_negatives:
             raise ValueError(f"max_negatives ({self.max_negatives}) < min_negatives ({self.min_negatives})")
+        if self.eval_backend not in EVAL_BACKENDS:
+            raise ValueError(f"TrainConfig.eval_backend must be one of {EVAL_BACKENDS}, got {self.eval_backend!r}")
+        if self.eval_quant not in EVAL_QUANTS:
+            raise ValueError(f"TrainConfig.eval_quant must be one of {EVAL_QUANTS}, got {self.eval_quant!r}")
         if self.qat not in QAT_MODES:
             raise ValueError(f"TrainConfig.qat must be one of {QAT_MODES}, got {self.qat!r}")
         if self.base_dtype not in DTYPES:

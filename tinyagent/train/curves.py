@@ -24,6 +24,7 @@ class Curves:
 
     loss: list[tuple[int, float]] = field(default_factory=list)  # mean plan-token loss per optimizer step
     val_success: list[tuple[int, float]] = field(default_factory=list)  # DAG success on the val records
+    minutes: dict[int, float] = field(default_factory=dict)  # step -> training minutes so far (validation included)
 
     def best(self) -> tuple[int, float] | None:
         """(step, success) of the best validation (the earliest on ties, as the trainer keeps it)."""
@@ -46,12 +47,14 @@ def read_curves(log_path: str | Path) -> Curves:
     path = Path(log_path)
     if not path.is_file():
         raise FileNotFoundError(f"no training log at {path} (did the fine-tuning step run?)")
-    curves = Curves()
+    curves, seconds = Curves(), 0.0
     for row in read_log(path):
+        seconds += float(row.get("seconds", 0.0)) + float(row.get("eval", {}).get("seconds", 0.0) or 0.0)
         if "loss" in row:
             curves.loss.append((int(row["step"]), float(row["loss"])))
         if "eval" in row:
             curves.val_success.append((int(row["step"]), float(row["eval"]["success"])))
+            curves.minutes[int(row["step"])] = seconds / 60
     return curves
 
 
@@ -71,6 +74,18 @@ def plot_curves(curves: Curves, path: str | Path, title: str = "LoRA fine-tuning
         best = curves.best()
         b.annotate(f"best {best[1]:.0%} @ {best[0]}", best, textcoords="offset points", xytext=(-40, -15))
     b.set(xlabel="optimizer step", ylabel="DAG success rate", ylim=(-0.02, 1.02), title="validation success")
+    if curves.minutes:  # accuracy against what it cost: minutes of training (and validation) so far
+        top = b.secondary_xaxis("top", functions=_step_to_minutes(curves))
+        top.set_xlabel("training minutes (incl. validation)")
     for ax in (a, b):
         ax.grid(alpha=0.3)
     return save_figure(fig, path)
+
+
+def _step_to_minutes(curves: Curves):
+    """(step -> minutes, minutes -> step) by linear interpolation between validated steps, for a second axis."""
+    import numpy as np
+
+    steps = np.array([0.0, *curves.minutes.keys()])
+    mins = np.array([0.0, *curves.minutes.values()])
+    return (lambda x: np.interp(x, steps, mins), lambda m: np.interp(m, mins, steps))

@@ -67,11 +67,23 @@ def prompt_tools(gold: Sequence[str], catalog: ToolCatalog, rng: random.Random, 
 record_now = Record.now  # kept name: the date the record's relative dates were resolved against
 
 
+class ToolMix(Protocol):
+    """Chooses a training prompt's tool list (`tinyagent.train.served_tools.ServedToolMix` is one)."""
+
+    def tools(self, query: str, gold: Sequence[str], catalog: ToolCatalog, rng: random.Random) -> ToolCatalog: ...
+
+
 def record_messages(record: Record, rng: random.Random, *, catalog: ToolCatalog = ASSISTANT_TOOLS,
                     min_negatives: int = 0, max_negatives: int = 4, retriever: Retriever | None = None,
-                    n_examples: int = 0) -> list[dict[str, str]]:
-    """The chat messages of one training prompt for `record` (tools sampled with `rng`)."""
-    tools = prompt_tools(record.tools, catalog, rng, min_negatives, max_negatives)
+                    n_examples: int = 0, tool_mix: ToolMix | None = None) -> list[dict[str, str]]:
+    """The chat messages of one training prompt for `record` (tools sampled with `rng`).
+
+    Without `tool_mix` the tools are gold + min..max random distractors (the paper's recipe).
+    """
+    if tool_mix is not None:
+        tools = tool_mix.tools(record.query, record.tools, catalog, rng)
+    else:
+        tools = prompt_tools(record.tools, catalog, rng, min_negatives, max_negatives)
     examples: list[Example] = []
     if retriever is not None and n_examples > 0:
         # Fetch one spare: the record itself is usually the nearest neighbour and must not be its own example.
@@ -109,6 +121,7 @@ class PlanDataset(torch.utils.data.Dataset):
     catalog: ToolCatalog = ASSISTANT_TOOLS
     retriever: Retriever | None = None
     n_examples: int = 0
+    tool_mix: ToolMix | None = None  # None: gold + random distractors
     epoch: int = 0
 
     def __len__(self) -> int:
@@ -118,7 +131,7 @@ class PlanDataset(torch.utils.data.Dataset):
         rng = random.Random(f"prompt-{self.seed}-{self.epoch}-{i}")
         return record_messages(self.records[i], rng, catalog=self.catalog, min_negatives=self.min_negatives,
                                max_negatives=self.max_negatives, retriever=self.retriever,
-                               n_examples=self.n_examples)
+                               n_examples=self.n_examples, tool_mix=self.tool_mix)
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         item: dict[str, Any] = encode(self.tokenizer, self.messages(i), self.records[i].plan, self.max_len)

@@ -16,6 +16,7 @@ Usage:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import math
@@ -34,6 +35,7 @@ from tqdm.auto import tqdm
 from tinyagent.atomic import write_json_atomic
 from tinyagent.data.records import Record
 from tinyagent.planner.models import default_planner_gguf, split_gguf_path
+from tinyagent.planner.planner import ToolSelector
 from tinyagent.train.checkpoint import (
     append_log,
     latest_checkpoint,
@@ -42,13 +44,15 @@ from tinyagent.train.checkpoint import (
     truncate_log,
 )
 from tinyagent.train.config import TrainConfig
-from tinyagent.train.data import IGNORE, PlanDataset, Retriever, collate, epoch_order
+from tinyagent.train.data import IGNORE, PlanDataset, Retriever, ToolMix, collate, epoch_order
 from tinyagent.train.packing import StepBatch
 from tinyagent.train.precision import DtypeChoice, cast_frozen, choose_base_dtype
 from tinyagent.train.qat import apply_qat
 from tinyagent.train.validation import validate
 
 log = logging.getLogger(__name__)
+
+Validator = Callable[[Any, Any], dict]  # (model in training, tokenizer) -> {"success": ..., "n": ..., ...}
 
 DTYPE_FILE = "base_dtype.json"  # the run's base_dtype='auto' choice and the step timings behind it
 
@@ -211,7 +215,9 @@ class Trainer:
     """One fine-tuning run; `run()` resumes from the newest checkpoint in cfg.out_dir when there is one."""
 
     def __init__(self, cfg: TrainConfig, train_records: Sequence[Record], val_records: Sequence[Record] = (), *,
-                 model: Any = None, tokenizer: Any = None, retriever: Retriever | None = None):
+                 model: Any = None, tokenizer: Any = None, retriever: Retriever | None = None,
+                 tool_mix: ToolMix | None = None, validator: Validator | None = None,
+                 eval_selector: ToolSelector | None = None):
         from accelerate import Accelerator
 
         if not train_records:
@@ -220,6 +226,8 @@ class Trainer:
             raise ValueError("TrainConfig.n_examples > 0 needs a retriever")
         torch.set_num_threads(cfg.num_threads)
         self.cfg, self.val_records, self.retriever = cfg, list(val_records), retriever
+        self.validator = validator  # None: cfg.eval_backend decides (llama.cpp on an exported GGUF by default)
+        self.eval_selector = eval_selector  # with llama.cpp validation: pick the tools shown as served (ToolRAG)
         self.acc = Accelerator()
         if model is None:
             model, tokenizer = load_base(cfg.model)
@@ -228,7 +236,7 @@ class Trainer:
         self.tokenizer = tokenizer
         self.dataset = PlanDataset(list(train_records), tokenizer, seed=cfg.seed, min_negatives=cfg.min_negatives,
                                    max_negatives=cfg.max_negatives, max_len=cfg.max_seq_len, retriever=retriever,
-                                   n_examples=cfg.n_examples)
+                                   n_examples=cfg.n_examples, tool_mix=tool_mix)
         world = self.acc.num_processes
         self.steps_per_epoch = math.ceil(len(train_records) / (cfg.micro_batch_size * cfg.grad_accum * world))
         self.total_steps = cfg.max_steps or cfg.epochs * self.steps_per_epoch
@@ -261,9 +269,9 @@ class Trainer:
             model.to(self.acc.device).train()  # time where it will train
             first = epoch_order(len(self.dataset), seed=self.cfg.seed, epoch=0)[0]
             ex = probe_example(self.dataset[first], self.cfg.dtype_probe_tokens)
-            fns, n_tok = step_losses([ex], self.cfg, self._pad_id, self.acc.device)
 
-            def step() -> None:
+            def step() -> None:  # fresh model calls every time: a step's shared-prefix cache serves one backward
+                fns, n_tok = step_losses([ex], self.cfg, self._pad_id, self.acc.device)
                 for f in fns:
                     loss, _ = f(model)
                     (loss / max(n_tok, 1)).backward()
@@ -311,16 +319,28 @@ class Trainer:
         ids = [self.dataset.records[i].id for idx in micro for i in idx]
         return float(mean), n_tok, ids
 
+    def _validator(self) -> Validator:
+        """The validation callable: the one given, else llama.cpp on an export, else transformers greedy decoding."""
+        if self.validator is not None:
+            return self.validator
+        c, records = self.cfg, self.val_records[:self.cfg.eval_examples]
+        if c.eval_backend == "llamacpp":
+            from tinyagent.train.gguf_validation import GGUFValidator
+            base = c.model if c.model.endswith(".gguf") else None
+            self.validator = GGUFValidator(records, work_dir=self.out / "val_gguf", base_gguf=base, quant=c.eval_quant,
+                                           selector=self.eval_selector, max_new_tokens=c.eval_max_new_tokens, n_threads=c.num_threads, seed=c.seed,
+                                           min_negatives=c.min_negatives, max_negatives=c.max_negatives)
+        else:
+            self.validator = functools.partial(_validate_in_memory, records=records, cfg=c, retriever=self.retriever)
+        return self.validator
+
     def _validate(self) -> dict[str, Any] | None:
         if not self.val_records:
             return None
         self.acc.wait_for_everyone()
         result = None
         if self.acc.is_main_process:
-            c = self.cfg
-            result = validate(self.acc.unwrap_model(self.model), self.tokenizer, self.val_records[:c.eval_examples],
-                              seed=c.seed, min_negatives=c.min_negatives, max_negatives=c.max_negatives,
-                              max_new_tokens=c.eval_max_new_tokens, retriever=self.retriever, n_examples=c.n_examples)
+            result = self._validator()(self.acc.unwrap_model(self.model), self.tokenizer)
             append_log(self.out / "log.jsonl", {"step": self.step, "eval": result})
             if self.best["success"] is None or result["success"] > self.best["success"]:
                 self.best = {"success": result["success"], "step": self.step}
@@ -375,6 +395,14 @@ class Trainer:
         bar.close()
         result.steps, result.best_success, result.best_step = self.step, self.best["success"], self.best["step"]
         return result
+
+
+def _validate_in_memory(model: Any, tokenizer: Any, *, records: Sequence[Record], cfg: TrainConfig,
+                        retriever: Retriever | None) -> dict[str, Any]:
+    """Greedy transformers decoding of the training model itself (slow; for bases llama.cpp cannot load)."""
+    return validate(model, tokenizer, records, seed=cfg.seed, min_negatives=cfg.min_negatives,
+                    max_negatives=cfg.max_negatives, max_new_tokens=cfg.eval_max_new_tokens, retriever=retriever,
+                    n_examples=cfg.n_examples)
 
 
 def train(cfg: TrainConfig, train_records: Sequence[Record], val_records: Sequence[Record] = (),

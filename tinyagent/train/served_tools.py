@@ -85,3 +85,9 @@ def classifier_selections(classifier: SelectsTools, queries: Sequence[str],
     return {q: tuple(n for n, p in zip(classifier.labels, row) if p > classifier.threshold)
             for q, row in zip(queries, probs)}
 
+
+
+def served_tool_mix(classifier: SelectsTools, queries: Sequence[str], *, p_selected: float, p_all: float,
+                    lo: int, hi: int) -> ServedToolMix:
+    """A `ServedToolMix` over the classifier's selections for `queries` (the training split's)."""
+    return ServedToolMix(classifier_selections(classifier, queries), p_selected=p_selected, p_all=p_all, lo=lo, hi=hi)
