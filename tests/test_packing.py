@@ -121,10 +121,10 @@ def test_auto_dtype_picks_the_measured_faster_side(monkeypatch, faster):
     model = tiny_lora()
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
     exs = examples(1)
-    fns, n = step_losses(exs, TrainConfig(), pad_id=0)
     calls = []
 
-    def step():
+    def step():  # fresh calls each time: a step's shared-prefix cache (prompt_grad=False) serves one backward
+        fns, n = step_losses(exs, TrainConfig(), pad_id=0)
         for f in fns:
             loss, _ = f(model)
             (loss / n).backward()

@@ -58,4 +58,4 @@ def test_notebook_runs_with_papermill(tmp_path):
                            "--selector", "classifier", "--max-tokens", "8", "--joiner", "fallback"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           env={**__import__("os").environ, "PYTHONPATH": str(repo)})
-    assert f"tools chosen by: ToolRAG classifier {run.classifier_dir}" in done.stderr, done.stderr[-2000:]
+    assert f"tools chosen by: ToolRAG classifier {run.classifier_dir.resolve()}" in done.stderr, done.stderr[-2000:]

@@ -53,7 +53,7 @@ def newest_classifier_dir(outputs_root: str | Path = "outputs") -> Path:
         raise FileNotFoundError(f"no run under {outputs_root}/ has a ToolRAG classifier: run notebook 02 "
                                 "(python -m tinyagent.reproduce) or pass --classifier-dir")
     log.info("ToolRAG classifier: %s (newest run with one)", run.classifier_dir)
-    return run.classifier_dir
+    return run.classifier_dir.resolve()
 
 
 def _classifier(*, classifier_dir: str | Path | None = None, **_: Any) -> ToolSelector:
