@@ -5,7 +5,8 @@ i.e. the `$N` references in the arguments). Arguments are ignored, so the order 
 and the numbering do not matter. A plan must close with `join()`; the join node itself is left out
 of both graphs: it would depend on every task in either plan, so adding it to both could never change
 an isomorphism verdict. `strict=True` also asks that some isomorphism matches the arguments
-(normalised as in `tinyagent.metrics.strict`). A failed plan gets one category of `ERROR_CATEGORIES`.
+(normalised as in `tinyagent.metrics.strict`). Both searches run in polynomial time, also with
+many interchangeable calls (`tinyagent.metrics.matching`). A failed plan gets one category of `ERROR_CATEGORIES`.
 Task numbers only name nodes: skipped numbers (1, 2, 4) are accepted, while a repeated number or a
 `$N` that is not an earlier task makes the DAG ill-defined and counts as `parse_error`.
 
@@ -26,17 +27,16 @@ import logging
 from dataclasses import dataclass
 
 import networkx as nx
-from networkx.algorithms.isomorphism import DiGraphMatcher, categorical_node_match
 
-from tinyagent.metrics.strict import args_match, first_arg_diff, masked_node_match
+from tinyagent.metrics.matching import is_isomorphism, match_nodes, structural_label
+from tinyagent.metrics.strict import args_match, argument_label, first_arg_diff
 from tinyagent.metrics.taxonomy import ERROR_CATEGORIES, describe_tool_diff, tool_set_error
 from tinyagent.plan.parser import parse_plan
+from tinyagent.plan.refs import ref_label
 from tinyagent.plan.types import Plan, PlanError, PlanIssue
 from tinyagent.tools.catalog import ToolCatalog
 
 log = logging.getLogger(__name__)
-
-_TOOL_MATCH = categorical_node_match("tool", None)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def plan_graph(plan: Plan) -> nx.DiGraph:
             else:
                 # Only earlier tasks are allowed, which also rules out cycles.
                 code = "self_ref" if dep == task.idx else "forward_ref" if _has_task(plan, dep) else "dangling_ref"
-                issues.append(PlanIssue(code, f"task {task.idx} refers to ${dep}, which is not an earlier task",
+                issues.append(PlanIssue(code, f"task {task.idx} refers to {ref_label(dep)}, which is not an earlier task",
                                         task.line, task.idx))
     if issues:
         raise PlanError(issues)
@@ -123,7 +123,7 @@ def score_plan(pred: Plan | str | None, gold: Plan | str, *, strict: bool = Fals
     set_error = tool_set_error(pred_plan.tools, gold_plan.tools)
     if set_error is not None:
         return PlanScore(False, set_error, describe_tool_diff(pred_plan.tools, gold_plan.tools))
-    if not nx.is_isomorphic(gold_g, pred_g, node_match=_TOOL_MATCH):
+    if match_nodes(gold_g, pred_g, structural_label, is_isomorphism) is None:
         return PlanScore(False, "wrong_dependencies",
                          f"same tools, different DAG: gold edges {_named_edges(gold_g)}, "
                          f"predicted {_named_edges(pred_g)}")
@@ -137,15 +137,16 @@ def _named_edges(graph: nx.DiGraph) -> list[str]:
 
 
 def _score_arguments(pred_g: nx.DiGraph, gold_g: nx.DiGraph, catalog: ToolCatalog | None) -> PlanScore:
-    """Try isomorphisms (pruned by arguments with references masked) until one matches every argument."""
-    matcher = DiGraphMatcher(gold_g, pred_g, node_match=masked_node_match(catalog))
-    for gold_to_pred in matcher.isomorphisms_iter():
+    """Find a node matching that also matches every argument (polynomial, `metrics.matching`)."""
+    def verify(gold: nx.DiGraph, pred: nx.DiGraph, gold_to_pred: dict) -> bool:
         refmap = {p: g for g, p in gold_to_pred.items()}
-        if all(args_match(pred_g.nodes[p]["task"], gold_g.nodes[g]["task"], refmap, catalog)
-               for g, p in gold_to_pred.items()):
-            return PlanScore(True, None, f"isomorphic DAGs with matching arguments ({len(gold_g)} calls)")
-    # Explain with the first structural isomorphism (one exists: the caller checked).
-    gold_to_pred = next(DiGraphMatcher(gold_g, pred_g, node_match=_TOOL_MATCH).isomorphisms_iter())
+        return is_isomorphism(gold, pred, gold_to_pred) and all(
+            args_match(pred.nodes[p]["task"], gold.nodes[g]["task"], refmap, catalog) for g, p in gold_to_pred.items())
+
+    if match_nodes(gold_g, pred_g, argument_label(catalog), verify) is not None:
+        return PlanScore(True, None, f"isomorphic DAGs with matching arguments ({len(gold_g)} calls)")
+    # Explain with a structural matching (one exists: the caller checked).
+    gold_to_pred = match_nodes(gold_g, pred_g, structural_label, is_isomorphism) or {}
     refmap = {p: g for g, p in gold_to_pred.items()}
     for g, p in gold_to_pred.items():
         pred_task, gold_task = pred_g.nodes[p]["task"], gold_g.nodes[g]["task"]

@@ -79,6 +79,16 @@ def norm_args(task: Task, refmap: Mapping[int, int] | None, catalog: ToolCatalog
     return tuple(out)
 
 
+def canonical_args(task: Task, refmap: Mapping[int, int] | None, catalog: ToolCatalog | None) -> tuple[Any, ...]:
+    """`norm_args` without a width: two tasks of one tool satisfy `args_match` exactly when their
+    canonical forms are equal (trailing empties, which `args_match` pads with, are dropped)."""
+    params = len(catalog[task.tool].params) if catalog is not None and task.tool in catalog else 0
+    out = list(norm_args(task, refmap, catalog, max(len(task.args), params)))
+    while out and out[-1] == EMPTY:
+        out.pop()
+    return tuple(out)
+
+
 def args_match(pred: Task, gold: Task, refmap: Mapping[int, int] | None,
                catalog: ToolCatalog | None = None) -> bool:
     """True when the arguments agree after normalisation (`refmap`: pred index -> gold index)."""
@@ -98,6 +108,19 @@ def first_arg_diff(pred: Task, gold: Task, refmap: Mapping[int, int],
             gv = gold.args[pos] if pos < len(gold.args) else "<omitted>"
             return f"{gold.tool} (gold task {gold.idx}) argument {pos + 1}: got {pv!r}, expected {gv!r}"
     return f"{gold.tool} (gold task {gold.idx}): arguments agree"
+
+
+def argument_label(catalog: ToolCatalog | None) -> Callable[[Any, Any, Mapping[Any, int]], tuple]:
+    """Colour-refinement label for strict matching (`tinyagent.metrics.matching`): the tool and its
+    arguments with every `$N` written as the colour of task N, plus, for each task that uses this
+    one, that task's colour and arguments with this task's references marked `$-1`."""
+    def label(graph: Any, node: int, colours: Mapping[Any, int]) -> tuple:
+        task = graph.nodes[node]["task"]
+        own = canonical_args(task, colours, catalog)
+        users = sorted(((colours[w], canonical_args(graph.nodes[w]["task"], {**colours, node: -1}, catalog))
+                        for w in graph.successors(node)), key=repr)
+        return task.tool, own, tuple(users)
+    return label
 
 
 def masked_node_match(catalog: ToolCatalog | None) -> Callable[[dict, dict], bool]:

@@ -22,12 +22,36 @@ from typing import Any, Callable, Mapping
 # One alternation so that `$$` is consumed before it can start a reference: "$$1" is the text "$1".
 REF_PATTERN = re.compile(r"\$\$|\$\{(\d+)\}|\$(\d+)")
 WHOLE_REF_PATTERN = re.compile(r"^(?:\$\{(\d+)\}|\$(\d+))$")
+MAX_INDEX_DIGITS = 9  # task numbers have at most 9 digits (the parser's `N.`), so longer refs dangle
+OUT_OF_RANGE = 10 ** MAX_INDEX_DIGITS  # stands for any reference with more digits: no task has it
+
+
+def ref_number(digits: str) -> int:
+    """The task index written as `digits`; OUT_OF_RANGE when longer than any task number.
+
+    Python refuses to convert strings of more than 4300 digits (ValueError), and such a number can
+    never name a task, so it is not converted at all.
+
+    >>> ref_number("007"), ref_number("9" * 5000) == OUT_OF_RANGE
+    (7, True)
+    """
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= MAX_INDEX_DIGITS else OUT_OF_RANGE
 
 
 def _ref_index(match: re.Match) -> int | None:
     """The referenced index, or None for the `$$` escape."""
     digits = match.group(1) or match.group(2)
-    return int(digits) if digits else None
+    return ref_number(digits) if digits else None
+
+
+def ref_label(idx: int) -> str:
+    """How messages name a reference: `$7`, or a phrase for OUT_OF_RANGE (its digits are not kept).
+
+    >>> ref_label(3), ref_label(OUT_OF_RANGE)
+    ('$3', '$N with more than 9 digits')
+    """
+    return f"${idx}" if idx != OUT_OF_RANGE else f"$N with more than {MAX_INDEX_DIGITS} digits"
 
 
 def _map_strings(value: Any, fn: Callable[[str], Any]) -> Any:
@@ -59,7 +83,7 @@ def whole_ref(value: Any) -> int | None:
     if isinstance(value, str):
         m = WHOLE_REF_PATTERN.match(value)
         if m:
-            return int(m.group(1) or m.group(2))
+            return ref_number(m.group(1) or m.group(2))
     return None
 
 
@@ -68,7 +92,7 @@ def rename_refs(value: Any, mapping: Mapping[int, int] | Callable[[int], str]) -
     the replacement text. `$$` escapes are kept as they are."""
     def replace(m: re.Match) -> str:
         idx = _ref_index(m)
-        if idx is None:
+        if idx is None or idx == OUT_OF_RANGE:  # no task has that number: nothing to rename it to
             return m.group(0)
         return mapping(idx) if callable(mapping) else f"${mapping.get(idx, idx)}"
 

@@ -17,7 +17,7 @@ from typing import Any
 import networkx as nx
 
 from tinyagent.plan.parser import parse_plan
-from tinyagent.plan.refs import find_refs, whole_ref
+from tinyagent.plan.refs import find_refs, ref_label, whole_ref
 from tinyagent.plan.types import Plan, PlanError, PlanIssue, Task
 from tinyagent.tools.catalog import ToolCatalog, ToolParam
 
@@ -78,8 +78,8 @@ def _reference_issues(plan: Plan) -> list[PlanIssue]:
                 issues.append(PlanIssue("self_ref", f"task {task.idx} references its own output ${dep}",
                                         task.line, task.idx))
             elif dep not in position:
-                issues.append(PlanIssue("dangling_ref", f"task {task.idx} references ${dep}, but there is no "
-                                        f"task {dep}", task.line, task.idx))
+                issues.append(PlanIssue("dangling_ref", f"task {task.idx} references {ref_label(dep)}, but there "
+                                        "is no such task", task.line, task.idx))
             else:
                 graph.add_edge(dep, task.idx)
                 if position[dep] > pos:
