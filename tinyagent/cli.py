@@ -11,12 +11,13 @@ Exit status: 0 success, 1 the plan/score ran but something failed, 2 bad input (
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 from tinyagent.atomic import write_json_atomic
+from tinyagent.data.plan_files import PlanFile, PlanFileError, check_gold, plan_catalog, read_catalog, read_plan_file
+from tinyagent.data.text import read_utf8
 from tinyagent.plan import PlanError, check_plan, load_plan
 from tinyagent.tools import ASSISTANT_TOOLS
 
@@ -26,31 +27,25 @@ class CliError(Exception):
 
 
 def _read_text(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise CliError(f"cannot read {path}: {e}") from None
+        return read_utf8(path)
+    except OSError as e:
+        raise CliError(f"cannot read {path}: {e.strerror or e}") from None
+    except ValueError as e:  # not UTF-8: the message names the file, line and column
+        raise CliError(str(e)) from None
 
 
 def read_plan_jsonl(path: str) -> dict[str, str]:
-    """`{"id": ..., "plan": "..."}` per line -> {id: plan text}; CliError naming the bad line."""
-    plans: dict[str, str] = {}
-    for n, line in enumerate(_read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise CliError(f"{path}:{n}: not valid JSON ({e.msg})") from None
-        if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("plan"), str):
-            raise CliError(f'{path}:{n}: expected {{"id": ..., "plan": "<plan text>"}}')
-        key = str(record["id"])
-        if key in plans:
-            raise CliError(f"{path}:{n}: duplicate id {key!r}")
-        plans[key] = record["plan"]
-    return plans
+    """`{"id": ..., "plan": "..."}` per line (or an evaluation dataset) -> {id: plan text}; CliError
+    naming the bad line."""
+    return _plan_file(path).plans
+
+
+def _plan_file(path: str) -> PlanFile:
+    try:
+        return read_plan_file(path)
+    except PlanFileError as e:
+        raise CliError(str(e)) from None
 
 
 def cmd_check_plan(args: argparse.Namespace) -> int:
@@ -86,20 +81,34 @@ def cmd_run_plan(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     from tinyagent.metrics import score_many
 
-    gold, pred = read_plan_jsonl(args.gold), read_plan_jsonl(args.pred)
-    if not gold:
-        raise CliError(f"{args.gold}: no records")
-    extra = sorted(set(pred) - set(gold))
+    try:
+        catalog = read_catalog(args.catalog) if args.catalog else None
+        gold = read_plan_file(args.gold)
+        check_gold(gold, catalog)  # before anything is scored: a bad gold plan is bad input (exit 2)
+        pred = read_plan_file(args.pred)
+    except PlanFileError as e:
+        raise CliError(str(e)) from None
+    extra = sorted(set(pred.plans) - set(gold.plans))
     if extra:
         print(f"warning: {len(extra)} prediction id(s) not in gold are ignored, e.g. {extra[:3]}", file=sys.stderr)
-    ids = list(gold)
-    summary = score_many([pred.get(i) for i in ids], [gold[i] for i in ids], strict=args.strict,
-                         catalog=ASSISTANT_TOOLS)
-    summary["missing_predictions"] = sum(i not in pred for i in ids)
-    _print_summary(summary)
+    ids = list(gold.plans)
+    summary = score_many([pred.plans.get(i) for i in ids], [gold.plans[i] for i in ids], strict=args.strict,
+                         catalog=[plan_catalog(gold, i, catalog) for i in ids])
+    summary["missing_predictions"] = sum(i not in pred.plans for i in ids)
     if args.out:
-        write_json_atomic(args.out, summary)
+        _write_summary(args.out, summary)
+    _print_summary(summary)
     return 0
+
+
+def _write_summary(out: str, summary: dict[str, Any]) -> None:
+    path = Path(out)
+    if path.is_dir() or out.endswith(("/", "\\")):
+        raise CliError(f"--out {out}: is a folder; give a file name such as {path / 'summary.json'}")
+    try:
+        write_json_atomic(path, summary)
+    except OSError as e:
+        raise CliError(f"--out {out}: cannot write: {e.strerror or e}") from None
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -128,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--gold", required=True, help='JSONL of {"id", "plan"}')
     score.add_argument("--pred", required=True, help='JSONL of {"id", "plan"}; missing ids count as failures')
     score.add_argument("--strict", action="store_true", help="also compare normalised arguments")
+    score.add_argument("--catalog", help="'assistant' (the 16 built-in tools) or a JSON file of OpenAI tool "
+                       "schemas: gold plans are checked against it and other tools count as hallucinated; "
+                       "without it any tool names are scored (per-record tools of a dataset still apply)")
     score.add_argument("--out", help="write the summary JSON here")
     score.set_defaults(func=cmd_score)
     # eval and ask keep their options and logic in their own packages (imported lazily when run).

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tinyagent.data.nestools import load_nestools_records
-from tinyagent.data.records import Record, read_jsonl, record_from_plan
+from tinyagent.data.records import Record, gold_plan_error, read_jsonl, record_from_plan
+from tinyagent.data.text import read_utf8
 from tinyagent.data.upstream import load_upstream
 from tinyagent.plan.parser import parse_plan
 from tinyagent.plan.types import PlanError
-from tinyagent.plan.validate import validate_plan
 from tinyagent.tools.assistant import ASSISTANT_TOOLS
 from tinyagent.tools.schema import catalog_from_json_schemas
 
@@ -50,12 +50,19 @@ class Format:
     read: Callable[[Path], list[Record]]  # the whole file -> records (ValueError on bad input)
 
 
+def _is_full_record(n: int, line: str, path: Path) -> bool:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
+    return isinstance(obj, dict) and set(obj) >= {"id", "tools", "shape"}
+
+
 def _read_ours(path: Path) -> list[Record]:
     full = set(Record.__dataclass_fields__)
-    with open(path, encoding="utf-8") as fh:
-        rows = [(n, line) for n, line in enumerate(fh, 1) if line.strip()]
-    if all(set(json.loads(line)) >= {"id", "tools", "shape"} for _, line in rows[:1]):
-        return read_jsonl(path)
+    rows = [(n, line) for n, line in enumerate(read_utf8(path).splitlines(), 1) if line.strip()]
+    if all(_is_full_record(n, line, path) for n, line in rows[:1]):
+        return read_jsonl(path, check_plans=True)
     records = []
     for n, line in rows:  # minimal lines: derive tools and shape from the plan
         try:
@@ -63,11 +70,11 @@ def _read_ours(path: Path) -> list[Record]:
             unknown = set(obj) - full
             if unknown:
                 raise DatasetError(f"unknown keys {sorted(unknown)}")
-            plan = parse_plan(obj["plan"])
             catalog = obj.get("catalog")
-            issues = validate_plan(plan, catalog_from_json_schemas(catalog) if catalog else ASSISTANT_TOOLS)
-            if issues:  # a broken gold plan would count against every model: refuse it
-                raise PlanError(issues)
+            problem = gold_plan_error(obj["plan"], catalog_from_json_schemas(catalog) if catalog else ASSISTANT_TOOLS)
+            if problem:  # a broken gold plan would count against every model: refuse it
+                raise DatasetError(problem)
+            plan = parse_plan(obj["plan"])
             records.append(record_from_plan(str(obj.get("id", f"line-{n}")), obj["query"], plan, obj["plan"],
                                             catalog=catalog, meta=dict(obj.get("meta") or {})))
         except (json.JSONDecodeError, KeyError, PlanError, ValueError, TypeError) as exc:
@@ -91,8 +98,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
 
 def detect_format(path: str | Path) -> str:
     """The name of the format of `path` ('ours', 'nestools' or 'upstream'), from its first non-empty line."""
-    with open(path, encoding="utf-8") as fh:
-        first = next((line for line in fh if line.strip()), "")
+    first = next((line for line in read_utf8(path).splitlines() if line.strip()), "")
     if not first:
         raise DatasetError(f"{path}: the file is empty")
     try:
@@ -111,15 +117,18 @@ def load_eval_records(path: str | Path, fmt: str | None = None) -> list[Record]:
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
-    fmt = fmt or detect_format(path)
+    try:
+        fmt = fmt or detect_format(path)
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8 (TextDecodeError names the line)
+        raise DatasetError(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}") from None
     if fmt not in FORMATS:
         raise DatasetError(f"unknown format {fmt!r}; use one of {tuple(FORMATS)}")
     try:
         records = FORMATS[fmt].read(path)
     except DatasetError:
         raise
-    except ValueError as exc:
-        raise DatasetError(f"{path}: {exc}") from None
+    except ValueError as exc:  # most name the file already; those that do not get it added
+        raise DatasetError(str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}") from None
     seen: set[str] = set()
     for r in records:
         if r.id in seen:

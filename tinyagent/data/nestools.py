@@ -39,7 +39,8 @@ from typing import Any
 
 import networkx as nx
 
-from tinyagent.data.records import Record, record_from_plan
+from tinyagent.data.records import Record, gold_plan_error, record_from_plan
+from tinyagent.data.text import read_utf8
 from tinyagent.plan.refs import escape_literal, find_refs
 from tinyagent.plan.render import render_plan
 from tinyagent.plan.types import Plan, Task
@@ -151,17 +152,22 @@ def convert_record(record: dict) -> NesToolsRecord:
 
 
 def load_nestools(path: str | Path) -> list[NesToolsRecord]:
-    """Read NesTools JSON lines into records (ValueError naming the line when malformed)."""
+    """Read NesTools JSON lines into records; ValueError naming the file and line when a record is
+    malformed or its gold plan does not validate against its own tools."""
     records = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"{path}:{line_no}: not valid JSON ({err})") from None
-            records.append(convert_record(raw))
+    for line_no, line in enumerate(read_utf8(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = convert_record(json.loads(line))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}:{line_no}: not valid JSON ({err})") from None
+        except (ValueError, TypeError, AttributeError) as err:  # a field of the wrong JSON type, too
+            raise ValueError(f"{path}:{line_no}: {err}") from None
+        problem = gold_plan_error(record.plan, record.catalog)  # e.g. a tool name our parser cannot read
+        if problem:
+            raise ValueError(f"{path}:{line_no}: NesTools record {record.id}: {problem}")
+        records.append(record)
     return records
 
 

@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterable
 
 from tinyagent.atomic import atomic_open
+from tinyagent.data.text import read_utf8
 from tinyagent.plan.types import Plan
+from tinyagent.plan.validate import check_plan, validate_plan
 from tinyagent.tools.assistant import ASSISTANT_TOOLS, DATE_FORMAT
 from tinyagent.tools.catalog import ToolCatalog
 
@@ -162,18 +164,36 @@ class Record:
         return cls(**{**d, "tools": tuple(d["tools"]), "meta": dict(d.get("meta") or {})})
 
 
-def read_jsonl(path: str | Path) -> list[Record]:
-    """Read records from a JSONL file; a bad line raises ValueError naming the file and line."""
+def read_jsonl(path: str | Path, *, check_plans: bool = False) -> list[Record]:
+    """Read records from a JSONL file; a bad line raises ValueError naming the file and line.
+
+    `check_plans=True` (evaluation data) also refuses a gold plan that does not validate against the
+    record's tools (`gold_plan_error`): a broken gold plan would count against every model.
+    """
     records = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                records.append(Record.from_dict(json.loads(line)))
-            except (ValueError, TypeError) as exc:
-                raise ValueError(f"{path}:{lineno}: bad record: {exc}") from exc
+    for lineno, line in enumerate(read_utf8(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = Record.from_dict(json.loads(line))
+            problem = gold_plan_error(record.plan, record_catalog(record)) if check_plans else None
+        except (ValueError, TypeError) as exc:  # SchemaError of a bad `catalog` too
+            raise ValueError(f"{path}:{lineno}: bad record: {exc}") from exc
+        if problem:
+            raise ValueError(f"{path}:{lineno}: record {record.id!r}: {problem}")
+        records.append(record)
     return records
+
+
+def gold_plan_error(plan: str | Plan, catalog: ToolCatalog | None) -> str | None:
+    """None when `plan` is a valid gold plan (over `catalog`'s tools, any tools when None), else one
+    line naming every issue with its plan line and code, e.g. `invalid gold plan: line 2: [arity] ...`.
+
+    >>> gold_plan_error('1. get_phone_number("Sid")', None)
+    'invalid gold plan: [missing_join] the plan does not end with join()'
+    """
+    issues = check_plan(plan, catalog) if isinstance(plan, str) else validate_plan(plan, catalog)
+    return "invalid gold plan: " + "; ".join(str(i) for i in issues) if issues else None
 
 
 def write_jsonl_atomic(path: str | Path, records: Iterable[Record]) -> int:
