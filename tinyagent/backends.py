@@ -21,12 +21,22 @@ from tinyagent.tools.backend import ToolBackend
 BACKENDS = ("auto", "macos", "sandbox")  # auto: macos on Darwin, sandbox elsewhere
 
 
-def get_backend(name: str = "auto", **kwargs: Any) -> ToolBackend:
-    """Build the backend `name` with `kwargs` (e.g. `root=` for the sandbox)."""
+def resolve_backend(name: str) -> str:
+    """The backend `name` stands for on this machine: `auto` is macos on a Mac, sandbox elsewhere.
+
+    >>> resolve_backend("sandbox")
+    'sandbox'
+    """
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
     if name == "auto":
-        name = "macos" if platform.system() == "Darwin" else "sandbox"
+        return "macos" if platform.system() == "Darwin" else "sandbox"
+    return name
+
+
+def get_backend(name: str = "auto", **kwargs: Any) -> ToolBackend:
+    """Build the backend `name` with `kwargs` (e.g. `root=` for the sandbox; see `resolve_backend`)."""
+    name = resolve_backend(name)
     # Imported lazily: each backend pulls in only its own dependencies.
     if name == "macos":
         from tinyagent.macos import MacOSBackend

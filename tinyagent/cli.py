@@ -58,14 +58,14 @@ def cmd_check_plan(args: argparse.Namespace) -> int:
 
 def cmd_run_plan(args: argparse.Namespace) -> int:
     from tinyagent.execute import execute_plan
-    from tinyagent.backends import get_backend
 
     try:
         plan = load_plan(_read_text(args.file), ASSISTANT_TOOLS)
     except PlanError as e:
         raise CliError("invalid plan:\n" + "\n".join(f"  {i}" for i in e.issues)) from None
-    kwargs = {"root": Path(args.workspace)} if args.backend == "sandbox" else {}
-    backend = get_backend(args.backend, **kwargs)
+    if not args.timeout > 0:  # also refuses nan, for which every comparison is false
+        raise CliError(f"--timeout {args.timeout}: must be a positive number of seconds")
+    backend = _backend(args.backend, args.workspace)
     report = execute_plan(plan, backend, timeout=args.timeout)
     if args.json:
         print(report.to_json())
@@ -76,6 +76,22 @@ def cmd_run_plan(args: argparse.Namespace) -> int:
     print(f"wall {report.wall_time:.3f}s, critical path {list(report.critical_path)} "
           f"{report.critical_path_time:.3f}s, {report.counts}")
     return 0 if report.ok else 1
+
+
+def _backend(name: str, workspace: str) -> Any:
+    """The tool backend to run on; CliError naming --workspace when the sandbox cannot live there."""
+    from tinyagent.backends import get_backend, resolve_backend
+
+    if resolve_backend(name) != "sandbox":
+        return get_backend(name)
+    root = Path(workspace)
+    if root.exists() and not root.is_dir():
+        raise CliError(f"--workspace {workspace}: is not a folder")
+    try:
+        return get_backend("sandbox", root=root)
+    except (OSError, ValueError) as e:  # no permission, a file in the way, a symlink refused
+        raise CliError(f"--workspace {workspace}: cannot use it as a sandbox workspace: "
+                       f"{getattr(e, 'strerror', None) or e}") from None
 
 
 def cmd_score(args: argparse.Namespace) -> int:

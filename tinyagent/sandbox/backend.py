@@ -22,7 +22,6 @@ import json
 import logging
 from datetime import datetime
 from email.headerregistry import Address
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Callable
 
@@ -89,11 +88,8 @@ class SandboxBackend(ToolBackend):
         """Email addresses; a contact name instead of an address is looked up."""
         out = []
         for v in _strings(values, field):
-            addr = parseaddr(v)[1]
             if "@" in v:
-                if "@" not in addr or addr.startswith("@") or addr.endswith("@"):
-                    raise ToolError(f"{field}: {v!r} is not a valid email address")
-                out.append(addr)
+                out.append(mail.parse_recipient(v, field).addr_spec)  # strict: one address, or ToolError
             else:
                 contact = self.contacts.find(v)
                 if not contact.email:
