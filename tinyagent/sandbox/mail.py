@@ -142,7 +142,12 @@ def attach_file(msg: EmailMessage, path: Path) -> None:
 def _incoming(original: EmailMessage, name: str) -> str:
     """A header of a received message as text, refused (ToolError) when it decoded to control
     characters: a hostile mail must not smuggle a header into the reply or forward."""
-    return checked_header(str(original.get(name, "")), f"the current email's {name}")
+    field = f"the current email's {name}"
+    try:
+        value = str(original.get(name, ""))
+    except Exception:  # the stdlib refuses to build e.g. an address whose decoded name holds CR/LF
+        raise ToolError(f"{field} cannot be read safely (header injection refused)") from None
+    return checked_header(value, field)
 
 
 def _attachment_name(name: str | None) -> str | None:
@@ -160,7 +165,7 @@ def reply_message(original: EmailMessage, cc: list[str], body: str, attachments:
     subject = _incoming(original, "Subject")
     if not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"
-    reply_to = "Reply-To" if original.get("Reply-To") else "From"
+    reply_to = "Reply-To" if "Reply-To" in original else "From"
     to = parse_recipient(_incoming(original, reply_to), f"the current email's {reply_to}")
     quoted = "\n".join(f"> {line}" for line in _plain_body(original).splitlines())
     text = f"{body}\n\nOn {original.get('Date', '')}, {original.get('From', '')} wrote:\n{quoted}\n"
