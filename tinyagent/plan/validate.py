@@ -61,6 +61,9 @@ def _structure_issues(plan: Plan) -> list[PlanIssue]:
             issues.append(PlanIssue("skipped_index", f"task number {task.idx} should be {expected}",
                                     task.line, task.idx))
         seen.add(task.idx)
+        # Plans are positional whatever the tools: named arguments are refused without a catalog too.
+        issues += [PlanIssue("named_argument", f"task {task.idx} {task.tool}: argument {k!r} is named; pass it "
+                             "positionally", task.line, task.idx) for k, _ in task.kwargs]
     if not plan.has_join:
         issues.append(PlanIssue("missing_join", "the plan does not end with join()"))
     return issues
@@ -104,7 +107,7 @@ def _call_issues(task: Task, catalog: ToolCatalog) -> list[PlanIssue]:
         hint = f"; did you mean {close[0]!r}?" if close else f"; available: {', '.join(catalog.names)}"
         return [issue("unknown_tool", f"unknown tool{hint}")]
     spec = catalog[task.tool]
-    issues = [issue("named_argument", f"argument {k!r} is named; pass it positionally") for k, _ in task.kwargs]
+    issues = []
     if not spec.min_arity <= len(task.args) <= spec.max_arity:
         want = spec.max_arity if spec.min_arity == spec.max_arity else f"{spec.min_arity} to {spec.max_arity}"
         issues.append(issue("arity", f"takes {want} arguments ({spec.signature()}), got {len(task.args)}"))
