@@ -222,8 +222,9 @@ class _Run:
             if isinstance(exc, TimeoutError) and deadline.expired():  # not a tool's own TimeoutError
                 saved = token.cancel()
                 where = ("it was still waiting for a free worker thread and was cancelled" if not started
-                         else "its change had already been saved" if saved
-                         else "its thread may still be running but will not save any change")
+                         else "the tool's thread cannot be stopped; its change had already been saved" if saved
+                         else "the tool's thread cannot be stopped and may still be running, "
+                              "but it saves no change from now on")
                 status, error = "timeout", f"timed out after {self.timeout:g} s; {where}"
             begun = started[0] if started else None
             return TaskResult(task.idx, task.tool, args, status, None, error, begun, self.now()), None
