@@ -21,8 +21,6 @@ String arguments after `$N` substitution and reported outputs are capped at `MAX
 Example:
     >>> from tinyagent.plan import Plan, Task
     >>> from tinyagent.tools.backend import ToolBackend
-from tinyagent.tools.cancel import CallToken, call_scope
-from tinyagent.tools.limits import cap_strings, cap_text
     >>> class Contacts(ToolBackend):
     ...     def get_email_address(self, name): return name.lower() + "@x.org"
     ...     def get_phone_number(self, name): raise KeyError(name)
