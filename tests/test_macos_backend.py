@@ -105,7 +105,7 @@ def hostile_args(tool: str, h: str, tmp: Path) -> list:
     """Arguments for `tool` with the hostile string `h` in every free-text slot."""
     attach = tmp / "docs" / (h.replace("/", "_") + ".txt")  # attachments must live in an allowed folder
     attach.write_text("x")
-    pdf = tmp / (h.replace("/", "_") + ".pdf")
+    pdf = tmp / "docs" / (h.replace("/", "_") + ".pdf")  # summarize_pdf reads only under the roots too
     write_pdf(pdf, ["Quarterly budget review.", "The budget grew."])
     when = "2024-05-30 14:00:00"
     return {
@@ -281,13 +281,13 @@ def test_summarize_pdf(tmp_path):
     pdf = tmp_path / "notes.pdf"
     write_pdf(pdf, ["The travel budget rose by ten percent.", "Cats sleep.", "Lunch was late.",
                     "Travel budget changes need approval from finance.", "The budget travel plan is final."])
-    summary = MacOSBackend().call("summarize_pdf", [str(pdf)])
+    summary = MacOSBackend(attachment_roots=[tmp_path]).call("summarize_pdf", [str(pdf)])
     assert "travel budget rose" in summary and "Cats sleep" not in summary
     (tmp_path / "fake.pdf").write_text("not a pdf")
     with pytest.raises(ToolError, match="is not a PDF"):
-        MacOSBackend().call("summarize_pdf", [str(tmp_path / "fake.pdf")])
+        MacOSBackend(attachment_roots=[tmp_path]).call("summarize_pdf", [str(tmp_path / "fake.pdf")])
     with pytest.raises(ToolError, match="no PDF file at"):
-        MacOSBackend().call("summarize_pdf", [str(tmp_path / "missing.pdf")])
+        MacOSBackend(attachment_roots=[tmp_path]).call("summarize_pdf", [str(tmp_path / "missing.pdf")])
 
 
 def test_zoom_link_is_deterministic_or_configured():

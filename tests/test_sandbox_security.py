@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tinyagent.sandbox import SandboxBackend, inside_workspace, safe_filename
-from tinyagent.sandbox.workspace import MAX_NAME_BYTES
+from tinyagent.sandbox.workspace import LOCK_DIR, MAX_NAME_BYTES
 from tinyagent.tools.backend import ToolError
 
 NOW = datetime(2024, 5, 28, 9, 0, 0)
@@ -119,7 +119,7 @@ def test_summarize_pdf_refuses_non_pdf_files_inside(sb: SandboxBackend) -> None:
 def test_note_titles_and_folders_cannot_escape(sb: SandboxBackend, tmp_path: Path, title: str, folder: str) -> None:
     before = set(tmp_path.rglob("*"))
     sb.call("create_note", [title, "payload", folder])
-    created = [p for p in set(tmp_path.rglob("*")) - before if p.is_file()]
+    created = [p for p in set(tmp_path.rglob("*")) - before if p.is_file() and LOCK_DIR not in p.parts]
     assert len(created) == 1
     assert created[0].resolve().is_relative_to(sb.ws.notes.resolve())
     assert created[0].parent.parent == sb.ws.notes  # exactly notes/<folder>/<title>.md

@@ -12,7 +12,11 @@ fan-out on a 2-core machine. The backend must therefore be thread-safe.
 Guarantees: every task received ends in exactly one terminal status; a failed, timed-out or declined
 task's dependents (transitively) are skipped with a reason naming the dependency; a `$N` whose task
 never arrives, or a dependency cycle, skips the task when the stream ends; the run always ends.
-A timed-out call's thread cannot be killed: it keeps running and its result is discarded.
+A timed-out call's thread cannot be killed: it keeps running and its result is discarded, but its
+`CallToken` (tinyagent/tools/cancel.py) is cancelled, so a backend that guards its writes with
+`commit` changes nothing afterwards; the timeout message says whether a change was already saved.
+String arguments after `$N` substitution and reported outputs are capped at `MAX_TEXT_CHARS`
+(tinyagent/tools/limits.py) with a "…[truncated: …]" marker, so `$N` chains cannot grow without bound.
 
 Example:
     >>> from tinyagent.plan import Plan, Task
@@ -47,6 +51,8 @@ from tinyagent.execute.results import EventState, ExecutionReport, TaskEvent, Ta
 from tinyagent.plan.refs import substitute
 from tinyagent.plan.types import Plan, Task
 from tinyagent.tools.backend import ToolBackend
+from tinyagent.tools.cancel import CallToken, call_scope
+from tinyagent.tools.limits import cap_strings, cap_text
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +195,7 @@ class _Run:
     async def call(self, task: Task) -> tuple[TaskResult, Any]:
         """Substitute `$N`, ask for approval if needed, run the tool in a worker thread."""
         loop = asyncio.get_running_loop()
-        args = substitute(task.args, self.values)
+        args = cap_strings(substitute(task.args, self.values))  # "$1 $1 $1 ..." must not explode
         catalog = self.backend.catalog
         if self.approve is not None and task.tool in catalog and catalog[task.tool].side_effects:
             self.emit(task, "awaiting_approval")
@@ -197,10 +203,12 @@ class _Run:
             if not await loop.run_in_executor(self.pool, self.approve, dataclasses.replace(task, args=args)):
                 return TaskResult(task.idx, task.tool, args, "declined", error="declined by the user"), None
         started: list[float] = []  # set by the worker thread when the call really begins
+        token = CallToken()  # cancelled on timeout: the abandoned thread then writes nothing
 
         def work() -> Any:
             started.append(self.now())
-            return self.backend.call(task.tool, list(args))
+            with call_scope(token):
+                return self.backend.call(task.tool, list(args))
 
         self.emit(task, "running")
         future = loop.run_in_executor(self.pool, work)
@@ -210,12 +218,15 @@ class _Run:
         except Exception as exc:
             status, error = "failed", _error_text(exc)
             if isinstance(exc, TimeoutError) and deadline.expired():  # not a tool's own TimeoutError
-                where = ("the tool's thread cannot be stopped and may still be running" if started
-                         else "it was still waiting for a free worker thread and was cancelled")
+                saved = token.cancel()
+                where = ("it was still waiting for a free worker thread and was cancelled" if not started
+                         else "the tool's thread cannot be stopped; its change had already been saved" if saved
+                         else "the tool's thread cannot be stopped and may still be running, "
+                              "but it saves no change from now on")
                 status, error = "timeout", f"timed out after {self.timeout:g} s; {where}"
             begun = started[0] if started else None
             return TaskResult(task.idx, task.tool, args, status, None, error, begun, self.now()), None
-        text = value if isinstance(value, str) or value is None else str(value)
+        text = value if isinstance(value, str) or value is None else cap_text(str(value))
         return TaskResult(task.idx, task.tool, args, "done", text, None, started[0], self.now()), value
 
     # --- end of stream -------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 Apps are driven by constant AppleScripts that receive the user's values as osascript argv (see
 `tinyagent.macos.applescript`), URLs and files are opened with `open`, files are found with Spotlight,
-PDFs are summarised locally. Nothing goes through a shell. Construction works on any OS (so tests and
+PDFs are summarised locally. Nothing goes through a shell. Files the tools read (attachments and
+`summarize_pdf`) must be visible files under `attachment_roots` (default ~/Documents, ~/Desktop,
+~/Downloads), so a plan cannot read, say, ~/.ssh and mail its text. A call the executor abandoned
+after its time limit starts no further app action (`check_cancelled`), but an AppleScript already
+running is not stopped: it may still create its note or event. Construction works on any OS (so tests and
 `get_backend("macos")` can build it); calls that need macOS raise ToolError saying what is missing.
 
 Example (any OS; the Zoom link needs no app):
@@ -28,6 +32,7 @@ from tinyagent.tools.pdf import summarize_pdf as _summarize_pdf
 from tinyagent.macos.runner import Runner, run_command
 from tinyagent.tools.assistant import DATE_FORMAT, TRANSPORT_MODES
 from tinyagent.tools.backend import ToolBackend, ToolError
+from tinyagent.tools.cancel import check_cancelled
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +78,14 @@ class MacOSBackend(ToolBackend):
     def _osa(self, script: osa.Script) -> str:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("osascript %s:\n%s", script.name, script.standalone())
+        check_cancelled(f"AppleScript {script.name!r}")  # a timed-out call must not start app actions
         return self._runner(script.command(), self.timeout)
 
     def _open(self, target: str) -> None:
         if target.startswith("-"):  # we only open absolute paths and URLs we built; never an option
             raise ToolError(f"refusing to open {target!r}")
         if self.open_files:
+            check_cancelled(f"opening {target!r}")
             self._runner(["open", target], self.timeout)
 
     def _attachments(self, value: Any) -> list[str]:
@@ -139,8 +146,9 @@ class MacOSBackend(ToolBackend):
         return best
 
     def summarize_pdf(self, pdf_path: Any) -> str:
-        """An extractive summary of the PDF's text."""
-        return _summarize_pdf(v.required_text(pdf_path, "pdf_path"))
+        """An extractive summary of the PDF's text; the PDF must be a visible file under `attachment_roots`
+        (the same policy as attachments: its text could otherwise reach a mail body)."""
+        return _summarize_pdf(v.under_roots(v.required_text(pdf_path, "pdf_path"), "pdf_path", self.attachment_roots))
 
     # -- mail -------------------------------------------------------------------------------------
     def compose_new_email(self, recipients: Any, cc: Any = None, subject: Any = None, context: Any = None,

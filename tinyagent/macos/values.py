@@ -123,17 +123,22 @@ def boolean(value: Any, what: str) -> bool:
     raise ToolError(f"{what} must be true or false, got {value!r}")
 
 
+def under_roots(item: str, what: str, roots: Sequence[Path]) -> Path:
+    """The real path of `item` if it is (or would be) a visible path under one of `roots`; ToolError otherwise."""
+    path = Path(item).expanduser().resolve()
+    root = next((r for r in roots if path.is_relative_to(r.resolve())), None)
+    if root is None or any(part.startswith(".") for part in path.relative_to(root.resolve()).parts):
+        allowed = ", ".join(str(r) for r in roots)
+        raise ToolError(f"{what}: {item!r} is not a visible file under {allowed}")
+    return path
+
+
 def existing_files(value: Any, what: str, roots: Sequence[Path]) -> list[str]:
     """Absolute paths of existing, non-hidden files under one of `roots` (so a plan cannot attach,
     say, ~/.ssh/id_rsa to an email); ToolError naming the first path that fails."""
     paths = []
     for item in texts(value, what):
-        path = Path(item).expanduser().resolve()
-        if not path.is_file():
+        if not Path(item).expanduser().resolve().is_file():
             raise ToolError(f"{what}: no file at {item!r}")
-        root = next((r for r in roots if path.is_relative_to(r.resolve())), None)
-        if root is None or any(part.startswith(".") for part in path.relative_to(root.resolve()).parts):
-            allowed = ", ".join(str(r) for r in roots)
-            raise ToolError(f"{what}: {item!r} is not a visible file under {allowed}")
-        paths.append(str(path))
+        paths.append(str(under_roots(item, what, roots)))
     return paths

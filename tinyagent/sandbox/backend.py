@@ -3,7 +3,13 @@
 Everything lives under `root` (see `Workspace` for the layout): contacts in SQLite, events and
 reminders as .ics, notes as .md, mail as .eml, SMS and Zoom meetings as JSON, documents as files.
 Nothing is sent anywhere. "Now" comes from the injected `now` callable at each call, so tests and
-demos can pin the clock. Methods are safe to call from executor worker threads.
+demos can pin the clock. Methods are safe to call from executor worker threads and from several
+processes sharing one workspace (note writes take a cross-process lock).
+
+Guarantees (see tinyagent/sandbox/workspace.py): every file a tool reads or writes is reached through
+`Workspace.app_dir` / `confine`, which resolve symlinks at every level and refuse a real path outside
+the root before any access; writes are atomic and skipped once the executor has cancelled a call
+that ran past its time limit; outputs are capped (tinyagent/tools/limits.py).
 
 Example:
     >>> import tempfile
@@ -28,7 +34,7 @@ from typing import Any, Callable
 from tinyagent.sandbox import calendar as events, files, mail, maps_zoom, messages, reminders
 from tinyagent.sandbox.contacts import ContactBook
 from tinyagent.sandbox.notes import NoteStore
-from tinyagent.sandbox.workspace import Workspace, atomic_write_bytes, inside_workspace, parse_date
+from tinyagent.sandbox.workspace import Workspace, decode_name, inside_workspace, parse_date, write_in
 from tinyagent.tools.assistant import DATE_FORMAT
 from tinyagent.tools.backend import ToolBackend, ToolError
 
@@ -66,8 +72,8 @@ class SandboxBackend(ToolBackend):
         self.ws = Workspace(Path(root)).ensure()
         self.seed = seed
         self._clock = now or datetime.now
-        self.contacts = ContactBook(self.ws.contacts_db, seed=seed)
-        self.notes = NoteStore(self.ws.notes)
+        self.contacts = ContactBook(self.ws.contacts_db, seed=seed, root=self.ws.root)
+        self.notes = NoteStore(self.ws)
         if not (self.ws.root / SEED_MARKER).exists():
             self._seed_files()
 
@@ -76,12 +82,12 @@ class SandboxBackend(ToolBackend):
         return self._clock()
 
     def _seed_files(self) -> None:
-        docs = files.seed_documents(self.ws.documents)
+        docs = files.seed_documents(self.ws.app_dir("documents"))
         sid = self.contacts.find("Sid")
         sender = Address(sid.full_name, addr_spec=sid.email)
-        mail.seed_inbox(self.ws.inbox, sender, [p for p in docs if p.name.startswith("Quarterly")], self.now())
+        mail.seed_inbox(self.ws.app_dir("inbox"), sender, [p for p in docs if p.name.startswith("Quarterly")], self.now())
         marker = {"seed": self.seed, "created": self.now().strftime(DATE_FORMAT)}
-        atomic_write_bytes(self.ws.root / SEED_MARKER, json.dumps(marker).encode("utf-8"))
+        write_in(self.ws.root, self.ws.root / SEED_MARKER, json.dumps(marker).encode("utf-8"))
 
     # --- argument helpers -------------------------------------------------------------------
     def _emails(self, values: Any, field: str) -> list[str]:
@@ -106,7 +112,7 @@ class SandboxBackend(ToolBackend):
         """Existing files inside the workspace (relative paths start at documents/)."""
         paths = []
         for v in _strings(values, "attachments"):
-            path = inside_workspace(self.ws.root, v, base=self.ws.documents)
+            path = inside_workspace(self.ws.root, v, base=self.ws.app_dir("documents"))
             if not path.is_file():
                 raise ToolError(f"attachment {v!r} is not a file in the workspace")
             paths.append(path)
@@ -139,7 +145,7 @@ class SandboxBackend(ToolBackend):
         start = parse_date(start_date, "start_date")
         end = parse_date(end_date, "end_date") if _text(end_date, "end_date").strip() else None
         emails = self._emails(invitees, "invitees")
-        path = events.write_event(self.ws.calendar, title=title, start=start, end=end,
+        path = events.write_event(self.ws.app_dir("calendar"), title=title, start=start, end=end,
                                     location=_text(location, "location"), invitees=emails,
                                     notes=_text(notes, "notes"), calendar=_text(calendar, "calendar"),
                                     stamp=self.now())
@@ -153,7 +159,7 @@ class SandboxBackend(ToolBackend):
         due = parse_date(due_date, "due_date") if _text(due_date, "due_date").strip() else None
         if all_day is not None and not isinstance(all_day, bool):
             raise ToolError(f"all_day must be true or false, got {all_day!r}")
-        path = reminders.write_reminder(self.ws.reminders, name=_text(name, "name"), due=due,
+        path = reminders.write_reminder(self.ws.app_dir("reminders"), name=_text(name, "name"), due=due,
                                         notes=_text(notes, "notes"), list_name=_text(list_name, "list_name"),
                                         priority=0 if priority is None else priority,
                                         all_day=bool(all_day), stamp=self.now())
@@ -162,10 +168,10 @@ class SandboxBackend(ToolBackend):
 
     # --- files ------------------------------------------------------------------------------
     def open_and_get_file_path(self, file_name: str) -> str:
-        return str(files.find_file(self.ws.documents, file_name))
+        return str(files.find_file(self.ws.app_dir("documents"), file_name))
 
     def summarize_pdf(self, pdf_path: str) -> str:
-        return files.summarize_pdf(inside_workspace(self.ws.root, pdf_path, base=self.ws.documents))
+        return files.summarize_pdf(inside_workspace(self.ws.root, pdf_path, base=self.ws.app_dir("documents")))
 
     # --- mail -------------------------------------------------------------------------------
     def compose_new_email(self, recipients: list[str], cc: list[str] | None = None, subject: str = "",
@@ -175,15 +181,15 @@ class SandboxBackend(ToolBackend):
             raise ToolError("compose_new_email needs at least one recipient")
         msg = mail.build_message(to, self._emails(cc, "cc"), _text(subject, "subject"),
                                  _text(context, "context"), self._attachments(attachments), self.now())
-        path = mail.write_eml(self.ws.outbox, msg, self.now())
+        path = mail.write_eml(self.ws.app_dir("outbox"), msg, self.now())
         return f"Drafted email {msg['Subject']!r} to {', '.join(to)} ({self._rel(path)})"
 
     def reply_to_email(self, cc: list[str] | None = None, context: str = "",
                        attachments: list[str] | None = None) -> str:
-        original = mail.current_email(self.ws.inbox)
+        original = mail.current_email(self.ws.app_dir("inbox"))
         msg = mail.reply_message(original, self._emails(cc, "cc"), _text(context, "context"),
                                  self._attachments(attachments), self.now())
-        path = mail.write_eml(self.ws.outbox, msg, self.now())
+        path = mail.write_eml(self.ws.app_dir("outbox"), msg, self.now())
         return f"Drafted reply {msg['Subject']!r} to {msg['To']} ({self._rel(path)})"
 
     def forward_email(self, recipients: list[str], cc: list[str] | None = None, context: str = "",
@@ -191,10 +197,10 @@ class SandboxBackend(ToolBackend):
         to = self._emails(recipients, "recipients")
         if not to:
             raise ToolError("forward_email needs at least one recipient")
-        original = mail.current_email(self.ws.inbox)
+        original = mail.current_email(self.ws.app_dir("inbox"))
         msg = mail.forward_message(original, to, self._emails(cc, "cc"), _text(context, "context"),
                                    self._attachments(attachments), self.now())
-        path = mail.write_eml(self.ws.outbox, msg, self.now())
+        path = mail.write_eml(self.ws.app_dir("outbox"), msg, self.now())
         return f"Drafted forward {msg['Subject']!r} to {', '.join(to)} ({self._rel(path)})"
 
     # --- maps, zoom, sms --------------------------------------------------------------------
@@ -218,44 +224,62 @@ class SandboxBackend(ToolBackend):
                               meeting_invitees: list[str] | None = None) -> str:
         topic, start = _text(topic, "topic"), parse_date(start_time, "start_time")
         link = maps_zoom.zoom_link(topic, start.strftime(DATE_FORMAT), seed=self.seed)
-        maps_zoom.record_meeting(self.ws.zoom, topic=topic, start=start, duration=60 if duration is None else duration,
+        maps_zoom.record_meeting(self.ws.app_dir("zoom"), topic=topic, start=start, duration=60 if duration is None else duration,
                                  invitees=self._emails(meeting_invitees, "meeting_invitees"), link=link,
                                  created=self.now())
         return link
 
     def send_sms(self, recipients: list[str], message: str) -> str:
         numbers = self._phones(recipients, "recipients")
-        path = messages.save_sms(self.ws.sms, numbers, _text(message, "message"), self.now())
+        path = messages.save_sms(self.ws.app_dir("sms"), numbers, _text(message, "message"), self.now())
         return f"Text message to {', '.join(numbers)} saved ({self._rel(path)})"
 
     # --- notes ------------------------------------------------------------------------------
     def create_note(self, name: str, content: str, folder: str = "") -> str:
         path = self.notes.create(_text(name, "name"), content, _text(folder, "folder"))
-        return f"Created note {name!r} in folder {path.parent.name!r} ({self._rel(path)})"
+        return f"Created note {name!r} in folder {decode_name(path.parent.name)!r} ({self._rel(path)})"
 
     def open_note(self, name: str, folder: str = "") -> str:
         return self.notes.open(_text(name, "name"), _text(folder, "folder"))
 
     def append_note_content(self, name: str, content: str, folder: str = "") -> str:
         path = self.notes.append(_text(name, "name"), content, _text(folder, "folder"))
-        return f"Appended to note {name!r} in folder {path.parent.name!r} ({self._rel(path)})"
+        return f"Appended to note {name!r} in folder {decode_name(path.parent.name)!r} ({self._rel(path)})"
 
     # --- state for UIs ----------------------------------------------------------------------
-    def workspace_summary(self) -> dict[str, Any]:
-        """Plain-data snapshot (JSON-serialisable) of what the tools have produced so far."""
+    def _contact_count(self) -> int:
         try:
-            current = str(mail.current_email(self.ws.inbox).get("Subject", ""))
-        except ToolError:
-            current = ""
+            return len(self.contacts.all())
+        except ToolError as exc:  # contacts.sqlite leads outside the workspace
+            log.warning("workspace summary skips contacts: %s", exc)
+            return 0
+
+    def workspace_summary(self) -> dict[str, Any]:
+        """Plain-data snapshot (JSON-serialisable) of what the tools have produced so far.
+
+        A folder that leads outside the workspace (a hostile symlink) shows as empty."""
+        def section(app: str, read: Callable[[Path], Any]) -> Any:
+            try:
+                return read(self.ws.app_dir(app))
+            except ToolError as exc:
+                log.warning("workspace summary skips %s/: %s", app, exc)
+                return []
+
+        def current(inbox: Path) -> str:
+            try:
+                return str(mail.current_email(inbox).get("Subject", ""))
+            except ToolError:
+                return ""
+
         return {
             "root": str(self.ws.root),
-            "events": events.read_events(self.ws.calendar),
-            "notes": self.notes.list(),
-            "reminders": reminders.read_reminders(self.ws.reminders),
-            "outbox": mail.read_outbox(self.ws.outbox),
-            "sms": messages.read_sms(self.ws.sms),
-            "zoom": maps_zoom.read_meetings(self.ws.zoom),
-            "current_email": current,
-            "contacts": len(self.contacts.all()),
-            "documents": [str(p.relative_to(self.ws.documents)) for p in files.list_files(self.ws.documents)],
+            "events": section("calendar", events.read_events),
+            "notes": section("notes", lambda _: self.notes.list()),
+            "reminders": section("reminders", reminders.read_reminders),
+            "outbox": section("outbox", mail.read_outbox),
+            "sms": section("sms", messages.read_sms),
+            "zoom": section("zoom", maps_zoom.read_meetings),
+            "current_email": section("inbox", current) or "",
+            "contacts": self._contact_count(),
+            "documents": section("documents", lambda docs: [str(p.relative_to(docs)) for p in files.list_files(docs)]),
         }

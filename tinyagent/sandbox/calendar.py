@@ -25,7 +25,7 @@ from typing import Any
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from tinyagent.sandbox.workspace import atomic_write_bytes, unique_stem
+from tinyagent.sandbox.workspace import files_in, read_bytes, unique_stem, write_in
 from tinyagent.tools.assistant import DATE_FORMAT
 from tinyagent.tools.backend import ToolError
 
@@ -47,7 +47,9 @@ def new_calendar(name: str) -> Calendar:
 
 def write_event(folder: Path, *, title: str, start: datetime, end: datetime | None, location: str,
                 invitees: list[str], notes: str, calendar: str, stamp: datetime) -> Path:
-    """Write one event to `folder/<stem>.ics` and return the path. `stamp` is "now" (DTSTAMP)."""
+    """Write one event to `folder/<stem>.ics` and return the path. `stamp` is "now" (DTSTAMP).
+
+    `folder` is the real calendar folder (`Workspace.app_dir`); the file is confined to it."""
     end = end or start + DEFAULT_DURATION
     if end <= start:
         raise ToolError(f"event end {end:{DATE_FORMAT}} is not after its start {start:{DATE_FORMAT}}")
@@ -69,7 +71,7 @@ def write_event(folder: Path, *, title: str, start: datetime, end: datetime | No
         event.add("attendee", attendee, encode=False)
     cal = new_calendar(calendar)
     cal.add_component(event)
-    path = atomic_write_bytes(folder / f"{unique_stem(stamp)}.ics", cal.to_ical())
+    path = write_in(folder, folder / f"{unique_stem(stamp)}.ics", cal.to_ical())
     log.info("event %r written to %s", title, path)
     return path
 
@@ -80,9 +82,9 @@ def _attendees(event: Event) -> list[str]:
     return [str(v).removeprefix("mailto:").removeprefix("MAILTO:") for v in values]
 
 
-def read_events_file(path: Path) -> dict[str, Any]:
-    """The (first) event of one .ics file as plain data."""
-    ev = Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]
+def read_events_file(path: Path, root: Path | None = None) -> dict[str, Any]:
+    """The (first) event of one .ics file as plain data (its real path confined to `root`, default its folder)."""
+    ev = Calendar.from_ical(read_bytes(root or path.parent, path)).walk("VEVENT")[0]
     cats = ev.get("categories")
     return {
         "title": str(ev.get("summary", "")),
@@ -98,4 +100,5 @@ def read_events_file(path: Path) -> dict[str, Any]:
 
 def read_events(folder: Path) -> list[dict[str, Any]]:
     """Every event under `folder` as plain data, sorted by start."""
-    return sorted((read_events_file(p) for p in folder.glob("*.ics")), key=lambda e: (e["start"], e["path"]))
+    events = (read_events_file(p, folder) for p in files_in(folder, folder, "*.ics"))
+    return sorted(events, key=lambda e: (e["start"], e["path"]))

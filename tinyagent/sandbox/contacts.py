@@ -2,7 +2,10 @@
 
 A fresh connection is opened per operation, so the book is safe to use from executor worker
 threads. Lookup order: exact full name, then exact first or last name (case-insensitive), then the
-closest alias by RapidFuzz ratio above `FUZZY_THRESHOLD` (typos such as "Lutfy").
+closest alias by RapidFuzz ratio above `FUZZY_THRESHOLD` (typos such as "Lutfy"). The database
+file and SQLite's side files (-journal, -wal, -shm) are confined to `root` (the workspace) at every
+connection, so a symlinked contacts.sqlite leading outside is refused; SQLite itself locks the file
+between processes.
 
 Example:
     >>> import tempfile, pathlib
@@ -21,7 +24,9 @@ from pathlib import Path
 from faker import Faker
 from rapidfuzz import fuzz, process, utils
 
+from tinyagent.sandbox.workspace import confine
 from tinyagent.tools.backend import ToolError
+from tinyagent.tools.cancel import commit
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +88,9 @@ def generated_people(seed: int, n: int = N_GENERATED) -> list[Contact]:
 class ContactBook:
     """SQLite-backed contacts at `path`; seeded once (the `seeded` meta key marks it)."""
 
-    def __init__(self, path: Path, *, seed: int = 0) -> None:
+    def __init__(self, path: Path, *, seed: int = 0, root: Path | None = None) -> None:
         self.path = Path(path)
+        self.root = Path(root) if root is not None else self.path.parent  # files must stay below it
         with closing(self._connect()) as conn, conn:
             conn.executescript(_SCHEMA)
             if conn.execute("SELECT 1 FROM meta WHERE key = 'seeded'").fetchone() is None:
@@ -97,14 +103,16 @@ class ContactBook:
 
     def _connect(self) -> sqlite3.Connection:
         # One short-lived connection per call: sqlite3 connections must not cross threads.
-        return sqlite3.connect(self.path, timeout=10)
+        for side in ("-journal", "-wal", "-shm"):
+            confine(self.root, self.path.with_name(self.path.name + side))
+        return sqlite3.connect(confine(self.root, self.path), timeout=10)
 
     def add_contact(self, first_name: str, last_name: str = "", email: str = "", phone: str = "") -> Contact:
         """Insert a person (kept across restarts) and return it."""
         if not isinstance(first_name, str) or not first_name.strip():
             raise ToolError(f"a contact needs a first name, got {first_name!r}")
         contact = Contact(first_name.strip(), last_name.strip(), email.strip(), phone.strip())
-        with closing(self._connect()) as conn, conn:
+        with commit(f"contact {contact.full_name!r}"), closing(self._connect()) as conn, conn:
             conn.execute("INSERT INTO contacts (first_name, last_name, email, phone) VALUES (?, ?, ?, ?)",
                          (contact.first_name, contact.last_name, contact.email, contact.phone))
         return contact

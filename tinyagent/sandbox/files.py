@@ -26,7 +26,7 @@ from pathlib import Path
 from fpdf import FPDF
 from rapidfuzz import fuzz, process, utils
 
-from tinyagent.sandbox.workspace import atomic_write_bytes, inside_workspace
+from tinyagent.sandbox.workspace import confine, inside_workspace, write_in
 from tinyagent.tools.backend import ToolError
 from tinyagent.tools.pdf import pdf_text
 
@@ -80,9 +80,9 @@ def seed_documents(documents: Path) -> list[Path]:
     """Write the sample documents under `documents`; returns their paths."""
     paths = []
     for rel, paragraphs in PDF_DOCUMENTS.items():
-        paths.append(atomic_write_bytes(documents / rel, make_pdf(paragraphs, Path(rel).stem)))
+        paths.append(write_in(documents, documents / rel, make_pdf(paragraphs, Path(rel).stem)))
     for rel, text in TEXT_DOCUMENTS.items():
-        paths.append(atomic_write_bytes(documents / rel, text.encode("utf-8")))
+        paths.append(write_in(documents, documents / rel, text.encode("utf-8")))
     log.info("seeded %d documents under %s", len(paths), documents)
     return paths
 
@@ -94,7 +94,7 @@ def list_files(documents: Path) -> list[Path]:
         if any(part.startswith(".") for part in p.relative_to(documents).parts):
             continue
         try:
-            real = inside_workspace(documents, str(p))
+            real = confine(documents, p)
         except ToolError:  # a symlink pointing out of the documents root: never offered
             continue
         if real.is_file():

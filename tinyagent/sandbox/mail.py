@@ -27,7 +27,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
-from tinyagent.sandbox.workspace import atomic_write_bytes, oldest_first, unique_stem
+from tinyagent.sandbox.workspace import confine, files_in, oldest_first, unique_stem, write_in
 from tinyagent.tools.backend import ToolError
 
 log = logging.getLogger(__name__)
@@ -194,9 +194,8 @@ def forward_message(original: EmailMessage, to: list[str], cc: list[str], body: 
 
 
 def write_eml(folder: Path, msg: EmailMessage, when: datetime, *, name: str | None = None) -> Path:
-    """Serialise with `EML_POLICY` and write atomically."""
-    path = folder / (name or f"{unique_stem(when)}.eml")
-    atomic_write_bytes(path, msg.as_bytes(policy=EML_POLICY))
+    """Serialise with `EML_POLICY` and write atomically (confined to `folder`, the real app folder)."""
+    path = write_in(folder, folder / (name or f"{unique_stem(when)}.eml"), msg.as_bytes(policy=EML_POLICY))
     log.info("mail %r written to %s", msg["Subject"], path)
     return path
 
@@ -210,25 +209,25 @@ def read_eml(path: Path) -> EmailMessage:
 def current_email(inbox: Path) -> EmailMessage:
     """The message the user is reading; ToolError if there is none."""
     pointer = inbox / CURRENT_POINTER
-    name = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
-    path = inbox / name
-    if not name or "/" in name or not path.is_file():
+    name = confine(inbox, pointer).read_text(encoding="utf-8").strip() if pointer.exists() else ""
+    if not name or "/" in name or not (inbox / name).is_file():
         raise ToolError("no email is open: the inbox has no current message to reply to or forward")
-    return read_eml(path)
+    return read_eml(confine(inbox, inbox / name))  # a message symlinked out of the inbox is refused
 
 
 def set_current_email(inbox: Path, eml_name: str) -> None:
     """Mark inbox/`eml_name` as the message being read."""
     if not (inbox / eml_name).is_file() or "/" in eml_name:
         raise ToolError(f"no message {eml_name!r} in the inbox")
-    atomic_write_bytes(inbox / CURRENT_POINTER, eml_name.encode("utf-8"))
+    confine(inbox, inbox / eml_name)
+    write_in(inbox, inbox / CURRENT_POINTER, eml_name.encode("utf-8"))
 
 
 def read_outbox(folder: Path) -> list[dict[str, Any]]:
     """Every message in `folder` as plain data (headers and attachment names)."""
     out = []
-    for path in oldest_first(folder.glob("*.eml")):
-        msg = read_eml(path)
+    for path in oldest_first(files_in(folder, folder, "*.eml")):
+        msg = read_eml(confine(folder, path))
         out.append({"to": str(msg.get("To", "")), "cc": str(msg.get("Cc", "")),
                     "subject": str(msg.get("Subject", "")), "date": str(msg.get("Date", "")),
                     "attachments": [p.get_filename() for p in msg.iter_attachments()],

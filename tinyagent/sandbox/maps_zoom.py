@@ -1,7 +1,10 @@
 """Map links (Apple and Google Maps URLs) and deterministic Zoom meetings recorded in zoom/.
 
 Nothing leaves the machine: maps tools return URLs a UI can open; a Zoom meeting id is a hash of
-(seed, topic, start time), so the same request gives the same link.
+(seed, topic, start time), so the same request gives the same link. Records never overwrite one
+another: the first request for a meeting is zoom/<meeting id>.json; a repeat with other details
+(duration, invitees) is kept beside it as zoom/<meeting id>-<stamp>.json, and an identical repeat
+writes nothing new.
 
 Example:
     >>> apple_maps_url("Golden Gate Park, SF")
@@ -21,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from tinyagent.sandbox.workspace import atomic_write_bytes
+from tinyagent.sandbox.workspace import create_in, files_in, read_bytes, unique_stem
 from tinyagent.tools.assistant import DATE_FORMAT, TRANSPORT_MODES
 from tinyagent.tools.backend import ToolError
 
@@ -67,19 +70,28 @@ def zoom_link(topic: str, start_time: str, *, seed: int) -> str:
 
 def record_meeting(folder: Path, *, topic: str, start: datetime, duration: int, invitees: list[str],
                    link: str, created: datetime) -> Path:
-    """Save the meeting as zoom/<meeting id>.json (re-creating the same meeting overwrites it)."""
+    """Save the meeting as zoom/<meeting id>.json; never replaces an earlier record (see module doc)."""
     if isinstance(duration, bool) or not isinstance(duration, int) or duration <= 0:
         raise ToolError(f"duration must be a positive number of minutes, got {duration!r}")
     meeting_id = link.split("/j/")[1].split("?")[0]
     record = {"topic": topic, "start_time": start.strftime(DATE_FORMAT), "duration": duration,
               "invitees": invitees, "link": link, "created": created.strftime(DATE_FORMAT)}
-    path = folder / f"{meeting_id}.json"
-    atomic_write_bytes(path, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
+    same = [m for m in read_meetings(folder) if m["link"] == link
+            and all(m.get(k) == record[k] for k in ("topic", "start_time", "duration", "invitees"))]
+    if same:
+        return Path(same[0]["path"])
+    data = json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8")
+    path = create_in(folder, folder / f"{meeting_id}.json", data)
+    if path is None:  # the meeting exists with other details: keep both records
+        path = create_in(folder, folder / f"{meeting_id}-{unique_stem(created)}.json", data)
+    if path is None:
+        raise ToolError(f"could not record zoom meeting {meeting_id}: the file name is taken")
     log.info("zoom meeting %r recorded at %s", topic, path)
     return path
 
 
 def read_meetings(folder: Path) -> list[dict[str, Any]]:
     """Every recorded meeting, by start time."""
-    meetings = [dict(json.loads(p.read_text(encoding="utf-8")), path=str(p)) for p in folder.glob("*.json")]
+    meetings = [dict(json.loads(read_bytes(folder, p).decode("utf-8")), path=str(p))
+                for p in files_in(folder, folder, "*.json")]
     return sorted(meetings, key=lambda m: m["start_time"])

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tinyagent.sandbox.workspace import atomic_write_bytes, oldest_first, unique_stem
+from tinyagent.sandbox.workspace import files_in, oldest_first, read_bytes, unique_stem, write_in
 from tinyagent.tools.assistant import DATE_FORMAT
 from tinyagent.tools.backend import ToolError
 
@@ -38,12 +38,13 @@ def save_sms(folder: Path, recipients: list[str], message: str, when: datetime) 
         raise ToolError(f"send_sms needs phone numbers as recipients, got {bad or recipients!r}")
     record = {"recipients": recipients, "message": message, "created": when.strftime(DATE_FORMAT),
               "status": "draft"}
-    path = folder / f"{unique_stem(when)}.json"
-    atomic_write_bytes(path, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
+    data = json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8")
+    path = write_in(folder, folder / f"{unique_stem(when)}.json", data)
     log.info("sms to %s saved at %s", recipients, path)
     return path
 
 
 def read_sms(folder: Path) -> list[dict[str, Any]]:
     """Every saved message, oldest first, each with its file path."""
-    return [dict(json.loads(p.read_text(encoding="utf-8")), path=str(p)) for p in oldest_first(folder.glob("*.json"))]
+    return [dict(json.loads(read_bytes(folder, p).decode("utf-8")), path=str(p))
+            for p in oldest_first(files_in(folder, folder, "*.json"))]

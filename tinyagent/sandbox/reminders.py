@@ -24,7 +24,7 @@ from typing import Any
 from icalendar import Calendar, Todo
 
 from tinyagent.sandbox.calendar import new_calendar
-from tinyagent.sandbox.workspace import atomic_write_bytes, oldest_first, unique_stem
+from tinyagent.sandbox.workspace import files_in, oldest_first, read_bytes, unique_stem, write_in
 from tinyagent.tools.assistant import DATE_FORMAT
 from tinyagent.tools.backend import ToolError
 
@@ -54,7 +54,7 @@ def write_reminder(folder: Path, *, name: str, due: datetime | None, notes: str,
     todo.add("categories", [list_name])
     cal = new_calendar(list_name)
     cal.add_component(todo)
-    path = atomic_write_bytes(folder / f"{unique_stem(stamp)}.ics", cal.to_ical())
+    path = write_in(folder, folder / f"{unique_stem(stamp)}.ics", cal.to_ical())
     log.info("reminder %r written to %s", name, path)
     return path
 
@@ -69,8 +69,8 @@ def _due_text(todo: Todo) -> str:
 def read_reminders(folder: Path) -> list[dict[str, Any]]:
     """Every reminder under `folder` as plain data, in creation order."""
     out = []
-    for path in oldest_first(folder.glob("*.ics")):
-        for todo in Calendar.from_ical(path.read_bytes()).walk("VTODO"):
+    for path in oldest_first(files_in(folder, folder, "*.ics")):
+        for todo in Calendar.from_ical(read_bytes(folder, path)).walk("VTODO"):
             cats = todo.get("categories")
             due = todo.decoded("due") if "due" in todo else None
             out.append({

@@ -18,8 +18,9 @@ import random
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from tinyagent.atomic import write_json_atomic
+from tinyagent.atomic import write_file_set, write_json_atomic
 from tinyagent.data.records import Record, normalize_query, write_jsonl_atomic
+from tinyagent.data.splits import MANIFEST, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +70,20 @@ def sizes_for(n: int, val_fraction: float = 0.05, test_fraction: float = 0.05) -
 
 
 def write_splits(out_dir: str | Path, splits: Mapping[str, Sequence[Record]], **manifest: object) -> dict:
-    """Write `<split>.jsonl` files and `manifest.json` (sizes plus any `manifest` fields), atomically."""
+    """Write `<split>.jsonl` files and `manifest.json` (sizes, SHA-256 of each file, plus any
+    `manifest` fields) as one unit: a crash never leaves splits of two runs side by side
+    (`tinyagent.atomic.write_file_set`; the manifest is moved in last)."""
     out_dir = Path(out_dir)
-    info = {"splits": {}, **manifest}
-    for name, recs in splits.items():
-        n = write_jsonl_atomic(out_dir / f"{name}.jsonl", recs)
-        info["splits"][name] = {"file": f"{name}.jsonl", "records": n}
-    write_json_atomic(out_dir / "manifest.json", info)
+    info: dict = {"splits": {}, **manifest}
+
+    def split_writer(name: str, recs: Sequence[Record]):
+        def write(path: Path) -> None:
+            n = write_jsonl_atomic(path, recs)
+            info["splits"][name] = {"file": f"{name}.jsonl", "records": n, "sha256": file_sha256(path)}
+        return write
+
+    writers = {f"{name}.jsonl": split_writer(name, recs) for name, recs in splits.items()}
+    writers[MANIFEST] = lambda path: write_json_atomic(path, info)  # runs last: sees every split
+    write_file_set(out_dir, writers)
     log.info("wrote %s to %s", {k: v["records"] for k, v in info["splits"].items()}, out_dir)
     return info

@@ -1,6 +1,9 @@
 """The 16 tools of the Siri-like assistant (names, argument order and types of the reference design).
 
 Descriptions are ours. Dates are strings in `DATE_FORMAT`. The catalog order is the ToolRAG label order.
+Every tool returns a string of at most `tinyagent.tools.limits.MAX_TEXT_CHARS` (16,000) characters;
+a longer output is cut there and ends in " …[truncated: N of M characters dropped]". String
+arguments built from `$N` references are capped the same way before the tool sees them.
 
 Example:
     >>> from tinyagent.tools.assistant import ASSISTANT_TOOLS

@@ -3,6 +3,8 @@
 A backend subclasses `ToolBackend` and defines a method named after each tool in its catalog,
 taking the tool's parameters positionally and returning a string. `call` checks the tool name and
 arity against the catalog before dispatching, so executors never reach `getattr` with bad input.
+A string result longer than `tinyagent.tools.limits.MAX_TEXT_CHARS` is cut there, with a
+"…[truncated: …]" marker (see tinyagent/tools/limits.py), whatever the backend.
 
 Example:
     >>> class Echo(ToolBackend):
@@ -16,6 +18,7 @@ from typing import Any, Sequence
 
 from tinyagent.tools.assistant import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import ToolCatalog
+from tinyagent.tools.limits import cap_text
 
 
 class ToolError(RuntimeError):
@@ -30,7 +33,9 @@ class ToolBackend:
     catalog: ToolCatalog = ASSISTANT_TOOLS
 
     def call(self, tool: str, args: Sequence[Any]) -> str:
-        """Run `tool` with positional `args`; ToolError for unknown tools or wrong arity."""
+        """Run `tool` with positional `args`; ToolError for unknown tools or wrong arity.
+
+        A string result is capped at `MAX_TEXT_CHARS` characters plus a truncation marker."""
         if tool not in self.catalog:
             raise ToolError(f"unknown tool {tool!r}")
         spec = self.catalog[tool]
@@ -39,4 +44,5 @@ class ToolBackend:
         method = getattr(self, tool, None)
         if method is None:
             raise ToolError(f"backend {self.name!r} does not implement {tool!r}")
-        return method(*args)
+        result = method(*args)
+        return cap_text(result) if isinstance(result, str) else result
