@@ -80,3 +80,24 @@ def compare_models(models: Sequence[Candidate], records: Sequence[Record], selec
                 bar.n = sum(s["n"] for s in summaries.values())
                 bar.refresh()
     return [table2_row(m, summaries[m.name], out / m.name) for m in models]
+
+
+def choose_served(candidates: Sequence[Candidate], val_records: Sequence[Record], selector: Any, *, data: Path,
+                  out_dir: str | Path, selector_label: str = "classifier", max_tokens: int = 192,
+                  threads: int = 2) -> tuple[str, dict[str, float]]:
+    """The candidate with the highest DAG success on validation records (ties: the first listed).
+
+    The served model is picked on the validation split, never on test or natural records, so the
+    Table 2 numbers of the served row are not inflated by the choice. Returns (name, success by name).
+
+    Usage:
+        served, val_success = choose_served(four_bit, splits["val"][:60], clf, data=run.split("val"), out_dir=...)
+    """
+    if not candidates:
+        raise ValueError("choose_served needs at least one candidate")
+    rows = compare_models(candidates, val_records, selector, data=data, out_dir=out_dir,
+                          selector_label=selector_label, max_tokens=max_tokens, threads=threads)
+    success = {r["name"]: r["success_rate"] for r in rows}
+    best = max(success, key=lambda name: (success[name], -[c.name for c in candidates].index(name)))
+    log.info("served model chosen on %d validation records: %s (%s)", len(val_records), best, success)
+    return best, success

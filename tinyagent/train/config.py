@@ -30,7 +30,7 @@ ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "d
 ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
 QAT_MODES = ("none", "base", "merged")
 EVAL_BACKENDS = ("llamacpp", "transformers")
-EVAL_QUANTS = ("f16", "q8_0", "q4_0", "q4_k_m")  # the llama.cpp types export writes
+EVAL_QUANTS = ("f16", "q8_0", "q5_0", "q4_k_m", "iq4_nl", "q4_1", "q4_0")  # the llama.cpp types export writes
 DTYPES = ("auto", "bfloat16", "float32")
 
 

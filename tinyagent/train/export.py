@@ -34,8 +34,12 @@ from tinyagent.planner.models import default_planner_gguf
 
 log = logging.getLogger(__name__)
 
-QUANT_TYPES = {"q4_0": "LLAMA_FTYPE_MOSTLY_Q4_0", "q4_k_m": "LLAMA_FTYPE_MOSTLY_Q4_K_M",
-               "q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0", "f16": "LLAMA_FTYPE_MOSTLY_F16"}
+# 4-bit types: q4_0/q4_1 (linear, blocks of 32), iq4_nl (non-linear 16-level codebook, blocks of 32, no
+# importance matrix needed) and q4_k_m (super-blocks of 256: SmolLM2's 576-wide rows do not divide, so
+# llama.cpp stores those tensors as q5_0 and only the 1536-wide ffn_down rows as k-quants).
+QUANT_TYPES = {"q4_0": "LLAMA_FTYPE_MOSTLY_Q4_0", "q4_1": "LLAMA_FTYPE_MOSTLY_Q4_1",
+               "iq4_nl": "LLAMA_FTYPE_MOSTLY_IQ4_NL", "q4_k_m": "LLAMA_FTYPE_MOSTLY_Q4_K_M",
+               "q5_0": "LLAMA_FTYPE_MOSTLY_Q5_0", "q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0", "f16": "LLAMA_FTYPE_MOSTLY_F16"}
 _SKIP_KEYS = ("GGUF.", "general.architecture", "general.file_type")  # written by GGUFWriter / replaced
 
 

@@ -31,7 +31,7 @@ from tinyagent.data.records import Record
 from tinyagent.metrics.dag import score_plan
 from tinyagent.planner import Planner
 from tinyagent.planner.backends.base import GenerationConfig
-from tinyagent.planner.planner import ToolSelector
+from tinyagent.planner.planner import ExampleRetriever, ToolSelector
 from tinyagent.tools.assistant import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import ToolCatalog
 from tinyagent.train.export import QUANT_TYPES, merged_state_dict, quantize_gguf, write_gguf
@@ -74,7 +74,8 @@ class GGUFValidator:
     def __init__(self, records: Sequence[Record], *, work_dir: str | Path, base_gguf: str | Path | None = None,
                  quant: str = "f16", selector: ToolSelector | None = None, max_new_tokens: int = 192,
                  n_threads: int = 2, seed: int = 0, min_negatives: int = 0, max_negatives: int = 3,
-                 catalog: ToolCatalog = ASSISTANT_TOOLS):
+                 catalog: ToolCatalog = ASSISTANT_TOOLS, retriever: ExampleRetriever | None = None,
+                 n_examples: int = 0):
         if not records:
             raise ValueError("GGUFValidator needs at least one validation record")
         if quant not in QUANT_TYPES:
@@ -82,6 +83,7 @@ class GGUFValidator:
         self.records, self.work_dir, self.base_gguf = list(records), Path(work_dir), base_gguf
         self.quant, self.selector, self.max_new_tokens, self.n_threads = quant, selector, max_new_tokens, n_threads
         self.seed, self.min_negatives, self.max_negatives, self.catalog = seed, min_negatives, max_negatives, catalog
+        self.retriever, self.n_examples = retriever, n_examples  # in-context examples, as served
 
     def __call__(self, model: Any, tokenizer: Any = None) -> dict[str, Any]:
         from tinyagent.planner.backends import make_backend
@@ -92,7 +94,8 @@ class GGUFValidator:
                                       n_threads=self.n_threads)
             export_s = time.perf_counter() - t0
             backend = make_backend("llamacpp", str(path), n_threads=self.n_threads, n_ctx=2048)
-            planner = Planner(backend, self.selector, config=GenerationConfig(max_tokens=self.max_new_tokens))
+            planner = Planner(backend, self.selector, self.retriever, n_examples=self.n_examples,
+                              config=GenerationConfig(max_tokens=self.max_new_tokens))
             if self.selector is not None:
                 result = validate_selected(planner, self.records, self.catalog)
             else:

@@ -329,7 +329,8 @@ class Trainer:
             base = c.model if c.model.endswith(".gguf") else None
             self.validator = GGUFValidator(records, work_dir=self.out / "val_gguf", base_gguf=base, quant=c.eval_quant,
                                            selector=self.eval_selector, max_new_tokens=c.eval_max_new_tokens, n_threads=c.num_threads, seed=c.seed,
-                                           min_negatives=c.min_negatives, max_negatives=c.max_negatives)
+                                           min_negatives=c.min_negatives, max_negatives=c.max_negatives,
+                                           retriever=self.retriever, n_examples=c.n_examples)
         else:
             self.validator = functools.partial(_validate_in_memory, records=records, cfg=c, retriever=self.retriever)
         return self.validator
