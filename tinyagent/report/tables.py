@@ -100,8 +100,9 @@ def table1_success_markdown(toolrag_rows: Sequence[Mapping[str, Any]],
             f"published in {SOURCE}, Table 1: their data, tokenizer and fine-tuned planners.")
 
 
-def _paper_cell(name: str, model: str) -> str:
-    kind = PAPER_QUANT_FOR.get(name)
+def _paper_cell(name: str, model: str, served: bool = False) -> str:
+    # The served 4-bit row faces the paper's 4-bit row whichever 4-bit type won on validation.
+    kind = "4-bit" if served and name != "f16" else PAPER_QUANT_FOR.get(name)
     if kind is None:
         return NA
     if kind == "off the shelf":
@@ -115,7 +116,7 @@ def table2_markdown(quant_rows: Sequence[Mapping[str, Any]]) -> str:
     rows = [[r["label"] + (" **(served)**" if r.get("served") else ""), r.get("split", "test"), r["quant"],
              "yes" if r["qat"] else "no", _size(r["size_bytes"]),
              f"{_seconds(r['latency_p50_s'])} / {_seconds(r['latency_p95_s'])}", rate_ci(r),
-             *[_paper_cell(r["name"], m) for m in MODELS]] for r in quant_rows]
+             *[_paper_cell(r["name"], m, bool(r.get("served"))) for m in MODELS]] for r in quant_rows]
     header = ["model", "split", "quant", "QAT", "size", "latency p50 / p95", "success [95% CI]",
               *[f"paper ({m}): latency, size, success" for m in MODELS]]
     return (f"{markdown_table(header, rows)}\n\nOurs: this run's models on this machine (CPU, llama.cpp), latency "
