@@ -238,6 +238,11 @@ class RunLayout:
         return self.run_dir / "REPORT.html"
 
     @property
+    def report_json(self) -> Path:
+        """The main job's numbers, with `served`: the planner and classifier `ask` and the demo use."""
+        return self.run_dir / "report.json"
+
+    @property
     def manifest(self) -> Path:
         return self.run_dir / "manifest.json"
 
