@@ -123,7 +123,8 @@ def add_planner_options(p: argparse.ArgumentParser, *, served_defaults: bool = F
                    help="for --selector classifier (default: the newest run under outputs/ that trained one)")
     if served_defaults:
         p.add_argument("--outputs", default=None,
-                       help="where run folders are looked for (default: the repository's outputs/)")
+                       help="where run folders are looked for (default: outputs/ here if there is one, else the "
+                            "repository's outputs/)")
     p.add_argument("--grammar", action=argparse.BooleanOptionalAction, default=False,
                    help="constrain decoding with the plan grammar of the selected tools")
     p.add_argument("--max-tokens", type=int, default=384, help="generated tokens at most per plan")
@@ -141,9 +142,9 @@ def apply_served_defaults(args: argparse.Namespace) -> list[str]:
     ('planner: the offline SmolLM2-135M, not fine-tuned (no run un', None, 'all')
     """
     from tinyagent.artifacts import newest_served
-    from tinyagent.layout import RunLayout, outputs_root
+    from tinyagent.layout import RunLayout
 
-    root = Path(args.outputs) if getattr(args, "outputs", None) else outputs_root()
+    root = runs_root(getattr(args, "outputs", None))
     wants_model = args.model is None and args.backend == "llamacpp"
     served = newest_served(root) if wants_model or args.selector is None else None
     lines = []
@@ -153,6 +154,9 @@ def apply_served_defaults(args: argparse.Namespace) -> list[str]:
     elif wants_model:
         lines.append(f"planner: the offline SmolLM2-135M, not fine-tuned (no run under {root} exported a planner: "
                      "run python -m tinyagent.reproduce, or pass --model)")
+    if args.selector == "classifier" and not args.classifier_dir:
+        located = RunLayout.newest(root, need="classifier")  # the same runs as the planner (else: _classifier's error)
+        args.classifier_dir = str(located.classifier_dir) if located else None
     if args.selector is None:
         located = RunLayout.newest(root, need="classifier")
         found = (served.classifier_dir if served and served.classifier_dir else
@@ -163,6 +167,16 @@ def apply_served_defaults(args: argparse.Namespace) -> list[str]:
             args.selector = "all"
             lines.append(f"tools: all enabled tools (no run under {root} trained a ToolRAG classifier)")
     return lines
+
+
+def runs_root(given: str | Path | None = None) -> Path:
+    """Where `ask` looks for runs: `given`, else ./outputs if it exists, else the repository's outputs/."""
+    from tinyagent.layout import outputs_root
+
+    if given:
+        return Path(given)
+    here = Path("outputs")
+    return here.absolute() if here.is_dir() else outputs_root()
 
 
 def close_backend(backend: object) -> None:
