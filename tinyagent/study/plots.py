@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 
 import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
 from tinyagent.data.records import SHAPES
 from tinyagent.figures import new_figure
@@ -97,7 +98,12 @@ def plot_error_taxonomy(summaries: Summaries, path: str | Path) -> Path:
 
 
 def plot_success_by_shape(summaries: Summaries, path: str | Path) -> Path:
-    """Success rate per gold plan shape (single, chain, fan-out, fan-in, ...), one bar per run."""
+    """Success rate per gold plan shape (single, chain, fan-out, fan-in, ...), one bar per run, as a PNG."""
+    return _save(success_by_shape_figure(summaries), path)
+
+
+def success_by_shape_figure(summaries: Summaries) -> Figure:
+    """The figure `plot_success_by_shape` saves: bars with k/n labels, the legend below the axes."""
     runs = {k: s for k, s in summaries.items() if s.get("by_shape")}
     _need(runs, "summaries with per-shape results")
     shapes = [sh for sh in SHAPES if any(sh in s["by_shape"] for s in runs.values())]
@@ -120,7 +126,7 @@ def plot_success_by_shape(summaries: Summaries, path: str | Path) -> Path:
     # below the shape names: the saved PNG's tight bounding box grows to take it in
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=min(3, len(runs)), fontsize=7, frameon=False)
     ax.grid(axis="y", alpha=0.3)
-    return _save(fig, path)
+    return fig
 
 
 def plot_nestools(summaries: Summaries, path: str | Path) -> Path:
