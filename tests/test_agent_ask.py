@@ -24,7 +24,8 @@ def scripted(monkeypatch):
 
 def test_ask_without_yes_asks_on_stdin_and_respects_no(tmp_path, scripted, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
-    code = cli.main(["ask", "Text Sid that I am late", "--workspace", str(tmp_path / "ws"), "--joiner", "fallback"])
+    code = cli.main(["ask", "Text Sid that I am late", "--workspace", str(tmp_path / "ws"),
+                     "--outputs", str(tmp_path / "runs"), "--joiner", "fallback"])
     out = capsys.readouterr().out
     assert code == 1  # answered, but a task was declined
     assert 'Allow 2. send_sms(["+1-' in out  # the question shows the substituted phone number
@@ -34,7 +35,8 @@ def test_ask_without_yes_asks_on_stdin_and_respects_no(tmp_path, scripted, monke
 
 def test_ask_with_yes_runs_everything_and_prints_the_llm_answer(tmp_path, scripted, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # nothing to read: --yes must not ask
-    code = cli.main(["ask", "Text Sid that I am late", "--workspace", str(tmp_path / "ws"), "--yes", "--json"])
+    code = cli.main(["ask", "Text Sid that I am late", "--workspace", str(tmp_path / "ws"),
+                     "--outputs", str(tmp_path / "runs"), "--yes", "--json"])
     out = capsys.readouterr().out
     assert code == 0 and "Allow" not in out
     assert "1. get_phone_number: running" in out and "2. send_sms: done" in out

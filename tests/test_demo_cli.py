@@ -26,7 +26,8 @@ def scripted(monkeypatch):
 
 def test_audio_is_transcribed_and_answered(tmp_path, scripted, capsys):
     ws = tmp_path / "ws"
-    code = cli.main(["ask", "--audio", str(CLIP), "--workspace", str(ws), "--yes", "--joiner", "fallback",
+    code = cli.main(["ask", "--audio", str(CLIP), "--workspace", str(ws), "--outputs", str(tmp_path / "runs"),
+                     "--yes", "--joiner", "fallback",
                      "--threads", "1"])
     out = capsys.readouterr().out
     assert code == 0, out

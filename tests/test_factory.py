@@ -26,10 +26,14 @@ def _options(add) -> dict[str, argparse.Action]:
 
 def test_ask_and_eval_share_one_set_of_planner_options():
     shared = _options(factory.add_planner_options)
-    for add in (ask.add_arguments, command.add_arguments):
+    served = _options(lambda p: factory.add_planner_options(p, served_defaults=True))
+    for add, expected in ((ask.add_arguments, served), (command.add_arguments, shared)):
         opts = _options(add)
-        for dest, action in shared.items():
+        for dest, action in expected.items():
             assert dest in opts and opts[dest].default == action.default and opts[dest].choices == action.choices
+    # ask alone defaults to the newest run's served selector (None until apply_served_defaults) and looks in --outputs
+    differ = {d for d in shared if shared[d].default != served[d].default}
+    assert differ == {"selector"} and set(served) - set(shared) == {"outputs"}
     assert shared["backend"].choices == sorted(BACKENDS) and set(BACKEND_KINDS) == set(BACKENDS)
     assert shared["selector"].choices == sorted(factory.SELECTORS)
 

@@ -1,5 +1,6 @@
 """Every notebook in notebooks/ is stored stripped and follows the series conventions (one run_dir
-parameter; every other path comes from the run layout).
+parameter; every other path comes from the run layout; the project's `tinyagent` kernel; a title,
+a paragraph on the paper's claim and what to expect, and a reading note after each table or plot).
 
 Usage: .venv/bin/python -m pytest tests/test_notebooks_clean.py -q
 """
@@ -37,3 +38,20 @@ def test_notebook_is_stripped_numbered_and_parameterised(path):
     assert not folders, f"{folders}: a step's folders come from tinyagent.layout.RunLayout(run_dir), not parameters"
     assert "import" in "".join(code[0]["source"]), "the first cell holds the imports"
     assert "metrics.json" in "".join(code[-1]["source"]), "the last cell records metrics.json"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_uses_the_project_kernel_and_reads_as_a_narrative(path):
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == "tinyagent", "the kernel scripts/setup.sh registers"
+    cells = nb["cells"]
+    title = "".join(cells[0]["source"])
+    assert cells[0]["cell_type"] == "markdown" and re.match(rf"# {path.name[:2]} \S", title), "open with a # NN title"
+    for part in ("paper's claim", "What to expect", "default profile"):
+        assert part in title, f"the opening paragraph says {part!r}"
+    shown = ("Image(", "Markdown(", "print(format_table")  # cells whose output is a plot or a table
+    for i, cell in enumerate(cells[:-1]):
+        if cell["cell_type"] == "code" and any(s in "".join(cell["source"]) for s in shown):
+            assert cells[i + 1]["cell_type"] == "markdown", f"cell {i} shows a table or plot: say how to read it"
+    long = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and len(c["source"]) > 25]
+    assert not long, f"code cells {long} are long: move the logic into the package"

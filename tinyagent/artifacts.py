@@ -266,3 +266,34 @@ def find_served(outputs_root: str | Path = "outputs", prefer: RunLayout | None =
         run, gguf = max(served, key=lambda pair: pair[1].stat().st_mtime)
     located = run.locate("classifier")
     return ServedConfig(run.run_dir, gguf, located.classifier_dir if located else None)
+
+
+def served_from_report(run: RunLayout) -> ServedConfig | None:
+    """The `served` entry the main job wrote into the run's report.json, if its planner file exists
+    (None: no report, no entry, or a planner since deleted)."""
+    try:
+        served = json.loads(run.report_json.read_text(encoding="utf-8")).get("served")
+    except (OSError, ValueError, AttributeError):  # missing, unreadable or not a JSON object
+        return None
+    if not isinstance(served, dict) or not served.get("model") or not Path(served["model"]).is_file():
+        return None
+    classifier = served.get("classifier_dir")
+    usable = classifier and (Path(classifier) / "toolrag.json").is_file()
+    return ServedConfig(run.run_dir, Path(served["model"]), Path(classifier) if usable else None)
+
+
+def newest_served(outputs_root: str | Path, prefer: RunLayout | None = None) -> ServedConfig | None:
+    """What `ask` and the demo serve: `prefer`'s own planner if it has one, else the `served` entry of
+    the newest report.json under `outputs_root` (the main job's record), else `find_served` (runs
+    made by hand, without a report). None: no run has a planner.
+
+    >>> import tempfile
+    >>> newest_served(tempfile.mkdtemp()) is None
+    True
+    """
+    if prefer is not None and served_planner(prefer) is not None:
+        return find_served(outputs_root, prefer=prefer)
+    reported = [(run, s) for run in RunLayout.runs(outputs_root) if (s := served_from_report(run))]
+    if reported:
+        return max(reported, key=lambda pair: pair[0].report_json.stat().st_mtime)[1]
+    return find_served(outputs_root)

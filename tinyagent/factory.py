@@ -102,21 +102,90 @@ def build_backend(kind: str, model: str | None = None, **options: Any) -> Planne
     return make_backend(kind, model or None, **{k: v for k, v in given.items() if k in wanted})
 
 
-def add_planner_options(p: argparse.ArgumentParser) -> None:
-    """The planner options `ask` and `eval` share: backend, model, selector, grammar, decoding."""
+def add_planner_options(p: argparse.ArgumentParser, *, served_defaults: bool = False) -> None:
+    """The planner options `ask` and `eval` share: backend, model, selector, grammar, decoding.
+
+    `served_defaults` (ask): --model and --selector default to the newest run's served planner and
+    classifier (`apply_served_defaults`), and --outputs says where runs are looked for; eval keeps
+    explicit defaults (offline SmolLM2, all tools) so that its recorded settings never depend on
+    which runs happen to exist."""
     p.add_argument("--backend", default="llamacpp", choices=sorted(BACKENDS))
-    p.add_argument("--model", default=None, help="GGUF path / model dir / served name (default: offline SmolLM2)")
+    model_help = ("GGUF path / model dir / served name (default: the newest run's served planner, else offline "
+                  "SmolLM2)" if served_defaults else "GGUF path / model dir / served name (default: offline SmolLM2)")
+    p.add_argument("--model", default=None, help=model_help)
     p.add_argument("--adapter", default=None, help="transformers backend: a peft LoRA adapter folder")
     p.add_argument("--base-url", default=None, help="openai backend: server URL, e.g. http://127.0.0.1:8000/v1")
-    p.add_argument("--selector", default="all", choices=sorted(SELECTORS), help=SELECTOR_HELP)
+    p.add_argument("--selector", default=None if served_defaults else "all", choices=sorted(SELECTORS),
+                   help=SELECTOR_HELP + (" (default: classifier when a run trained one, else all)"
+                                         if served_defaults else ""))
     p.add_argument("--k", type=int, default=3, help="tools kept by --selector rag")
     p.add_argument("--classifier-dir", default=None,
                    help="for --selector classifier (default: the newest run under outputs/ that trained one)")
+    if served_defaults:
+        p.add_argument("--outputs", default=None,
+                       help="where run folders are looked for (default: outputs/ here if there is one, else the "
+                            "repository's outputs/)")
     p.add_argument("--grammar", action=argparse.BooleanOptionalAction, default=False,
                    help="constrain decoding with the plan grammar of the selected tools")
     p.add_argument("--max-tokens", type=int, default=384, help="generated tokens at most per plan")
     p.add_argument("--n-ctx", type=int, default=4096, help="llamacpp context size")
     p.add_argument("--threads", type=int, default=2, help="llamacpp CPU threads (1 is faster on a busy machine)")
+
+
+def apply_served_defaults(args: argparse.Namespace) -> list[str]:
+    """Fill an unset --model (llamacpp) and --selector from the newest run under --outputs that serves
+    a planner (`tinyagent.artifacts.newest_served`: the run's report.json "served"); lines for the
+    user saying what was chosen and what fell back.
+
+    >>> a = argparse.Namespace(backend="llamacpp", model=None, selector=None, classifier_dir=None, outputs="/nonexistent")
+    >>> apply_served_defaults(a)[0][:60], a.model, a.selector
+    ('planner: the offline SmolLM2-135M, not fine-tuned (no run un', None, 'all')
+    """
+    from tinyagent.artifacts import newest_served
+    from tinyagent.layout import RunLayout
+
+    root = runs_root(getattr(args, "outputs", None))
+    wants_model = args.model is None and args.backend == "llamacpp"
+    served = newest_served(root) if wants_model or args.selector is None else None
+    lines = []
+    if wants_model and served is not None:
+        args.model = str(served.planner_gguf)
+        lines.append(f"planner: {served.planner_gguf} (fine-tuned, served by run {served.run_dir.name})")
+    elif wants_model:
+        lines.append(f"planner: the offline SmolLM2-135M, not fine-tuned (no run under {root} exported a planner: "
+                     "run python -m tinyagent.reproduce, or pass --model)")
+    if args.selector == "classifier" and not args.classifier_dir:
+        located = RunLayout.newest(root, need="classifier")  # the same runs as the planner (else: _classifier's error)
+        args.classifier_dir = str(located.classifier_dir) if located else None
+    if args.selector is None:
+        located = RunLayout.newest(root, need="classifier")
+        found = (served.classifier_dir if served and served.classifier_dir else
+                 located.classifier_dir if located else None)
+        if args.classifier_dir or found:
+            args.selector, args.classifier_dir = "classifier", args.classifier_dir or str(found)
+        else:
+            args.selector = "all"
+            lines.append(f"tools: all enabled tools (no run under {root} trained a ToolRAG classifier)")
+    return lines
+
+
+def runs_root(given: str | Path | None = None) -> Path:
+    """Where `ask` looks for runs: `given`, else ./outputs if it exists, else the repository's outputs/."""
+    from tinyagent.layout import outputs_root
+
+    if given:
+        return Path(given)
+    here = Path("outputs")
+    return here.absolute() if here.is_dir() else outputs_root()
+
+
+def close_backend(backend: object) -> None:
+    """Free a backend's model now if it can (llama.cpp): a model left to the garbage collector at
+    interpreter exit prints 'Exception ignored in: Llama.__del__' once its library is torn down."""
+    inner = getattr(backend, "inner", backend)  # wrappers (the demo's TeeBackend) keep the real one here
+    close = getattr(inner, "close", None)
+    if callable(close):
+        close()
 
 
 def backend_from_args(args: argparse.Namespace) -> PlannerBackend:
@@ -127,7 +196,7 @@ def backend_from_args(args: argparse.Namespace) -> PlannerBackend:
 
 def selector_from_args(args: argparse.Namespace) -> ToolSelector:
     """The tool selector named by --selector (--k, --classifier-dir)."""
-    return make_selector(args.selector, k=args.k, classifier_dir=args.classifier_dir)
+    return make_selector(args.selector or "all", k=args.k, classifier_dir=args.classifier_dir)
 
 
 def describe_selector(selector: ToolSelector | None) -> str:

@@ -19,6 +19,11 @@ Each step folder holds `result.json` (the typed hand-over, `tinyagent.artifacts`
 (for tests and reports), `report.md` and the executed notebook. This module only names paths (no
 heavy imports), so the command line can find a run's artifacts quickly.
 
+Relative paths mean the same wherever Python runs: a relative `run_dir` (the notebooks' default
+`outputs/default`) is taken from the repository root (`repo_root()`), not from the working
+directory, because JupyterLab starts a notebook's kernel in `notebooks/` while papermill and the
+command line start in the root. `repo_path()` does the same for any other path (data files).
+
 Example:
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp())
@@ -34,10 +39,14 @@ Example:
     'default'
     >>> RunLayout(root / "other").locate("classifier").run_dir.name  # a sibling run has one
     'default'
+    >>> RunLayout("outputs/default").run_dir == repo_root() / "outputs" / "default"
+    True
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -56,16 +65,60 @@ STEP_INPUTS: dict[str, tuple[str, ...]] = {
 }
 RESULT_FILE = "result.json"  # a step's typed result (tinyagent.artifacts)
 METRICS_FILE = "metrics.json"  # a step's metrics for tests and the report
+# Files that together mark the repository root (the package alone could be installed elsewhere).
+ROOT_MARKERS = ("pyproject.toml", "notebooks", "tinyagent")
+ROOT_ENV = "TINYAGENT_ROOT"  # overrides the search, e.g. for a package installed outside its checkout
+
+
+def _is_root(path: Path) -> bool:
+    return all((path / name).exists() for name in ROOT_MARKERS)
+
+
+@lru_cache(maxsize=None)
+def _find_root(start: str, override: str) -> Path:
+    if override:
+        root = Path(override).expanduser().resolve()
+        if not _is_root(root):
+            raise FileNotFoundError(f"{ROOT_ENV}={override}: not a TinyAgent checkout (needs {', '.join(ROOT_MARKERS)})")
+        return root
+    package_parent = Path(__file__).resolve().parents[1]  # an editable install or a checkout on sys.path
+    here = Path(start).resolve()
+    for candidate in (package_parent, here, *here.parents):
+        if _is_root(candidate):
+            return candidate
+    raise FileNotFoundError(f"cannot find the TinyAgent repository root from {package_parent} or {start}: "
+                            f"set {ROOT_ENV} to the checkout (the folder with {', '.join(ROOT_MARKERS)})")
+
+
+def repo_root() -> Path:
+    """The checkout's root folder: where the package lives, else the working directory or a folder
+    above it that holds pyproject.toml, notebooks/ and tinyagent/ (env TINYAGENT_ROOT overrides)."""
+    return _find_root(os.getcwd(), os.environ.get(ROOT_ENV, ""))
+
+
+def repo_path(path: str | Path) -> Path:
+    """`path` as an absolute path: a relative one is taken from the repository root, not the cwd.
+
+    >>> repo_path("data/fixtures/natural.jsonl") == repo_root() / "data" / "fixtures" / "natural.jsonl"
+    True
+    """
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else repo_root() / p
+
+
+def outputs_root() -> Path:
+    """`<repo>/outputs`: where the main job writes run folders and where `ask` and the demo look."""
+    return repo_root() / "outputs"
 
 
 @dataclass(frozen=True)
 class RunLayout:
     """Every path of one run, from its folder."""
 
-    run_dir: Path  # outputs/<run-id>
+    run_dir: Path  # outputs/<run-id>; a relative path is taken from the repository root
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "run_dir", Path(self.run_dir))
+        object.__setattr__(self, "run_dir", repo_path(self.run_dir))
 
     # -- per step ---------------------------------------------------------------------------------
     def step_dir(self, step: str) -> Path:
@@ -183,6 +236,11 @@ class RunLayout:
     @property
     def report_html(self) -> Path:
         return self.run_dir / "REPORT.html"
+
+    @property
+    def report_json(self) -> Path:
+        """The main job's numbers, with `served`: the planner and classifier `ask` and the demo use."""
+        return self.run_dir / "report.json"
 
     @property
     def manifest(self) -> Path:

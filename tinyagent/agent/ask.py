@@ -4,7 +4,9 @@
     python -m tinyagent ask "Email Lutfi the quarterly report" --yes --joiner fallback
     python -m tinyagent ask --audio request.wav --yes      # speech input, transcribed offline (Whisper)
 
-Without --yes, every tool with side effects (sending, creating, ...) is shown with its real
+Unless --model / --selector say otherwise, the planner is the newest run's served (fine-tuned)
+GGUF and its ToolRAG classifier picks the tools (report.json "served" under outputs/, or --outputs);
+stderr says which, and what fell back. Without --yes, every tool with side effects (sending, creating, ...) is shown with its real
 arguments and runs only after `y` on stdin; with --yes all are approved. Task events are printed as
 they happen, then the answer. Exit status: 0 answered with every task done, 1 answered with
 problems, 2 bad input.
@@ -59,7 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="speak instead of typing: transcribe this audio file offline (Whisper) as the query")
     p.add_argument("--yes", action="store_true", help="approve every tool with side effects without asking")
     p.add_argument("--workspace", default="outputs/sandbox", help="sandbox workspace folder")
-    add_planner_options(p)  # backend, model, selector, grammar, decoding: shared with `eval`
+    add_planner_options(p, served_defaults=True)  # backend, model, selector, grammar, decoding: shared with `eval`
     p.add_argument("--joiner", default="llm", choices=["llm", "fallback"],
                    help="llm: ask the model for Finish/Replan (falls back when unreadable); fallback: summary only")
     p.add_argument("--max-rounds", type=int, default=2, help="plans at most (1 + replans)")
@@ -101,11 +103,16 @@ def run(args: argparse.Namespace) -> int:
     from tinyagent.sandbox import SandboxBackend
 
     query = query_text(args)
+    for line in factory.apply_served_defaults(args):  # the newest run's planner and classifier, unless given
+        print(line, file=sys.stderr)
     planner = factory.planner_from_args(args)
     print(f"planner: {planner.name}; tools chosen by: {factory.describe_selector(planner.selector)}", file=sys.stderr)
-    agent = Agent(planner, tool_backend=SandboxBackend(Path(args.workspace)),
-                  joiner=Joiner(planner.backend, mode=args.joiner), max_rounds=args.max_rounds)
-    result = agent.run(query, approve=None if args.yes else TerminalApproval(), on_event=print_event)
+    try:
+        agent = Agent(planner, tool_backend=SandboxBackend(Path(args.workspace)),
+                      joiner=Joiner(planner.backend, mode=args.joiner), max_rounds=args.max_rounds)
+        result = agent.run(query, approve=None if args.yes else TerminalApproval(), on_event=print_event)
+    finally:
+        factory.close_backend(planner.backend)  # before interpreter exit, while llama.cpp is still loaded
     for r in result.rounds:
         for refusal in r.refused:
             print(f"  refused {refusal.task.idx}. {refusal.task.tool}: {refusal.reason}")

@@ -19,7 +19,7 @@ import logging
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import ipywidgets as W
 
@@ -31,10 +31,12 @@ from tinyagent.demo.approval import ApprovalGate, Request
 from tinyagent.demo.dag_view import render_png
 from tinyagent.demo.live import LiveRun, ObservedSelector, TeeBackend
 from tinyagent.demo.widgets import Widgets
+from tinyagent.layout import repo_path
 from tinyagent.demo.workspace_view import new_paths, workspace_html
 from tinyagent.planner.backends.base import GenerationConfig, PlannerBackend
 from tinyagent.sandbox import SandboxBackend
 from tinyagent.tools import ASSISTANT_TOOLS
+from tinyagent.tools.backend import ToolError
 from tinyagent.tools.catalog import APPS, ToolCatalog
 
 log = logging.getLogger(__name__)
@@ -43,14 +45,15 @@ REDRAW_S = 0.2  # seconds between UI redraws while a run is live
 
 
 class DemoApp(Widgets):
-    """The demo (see the module docstring). `planner` overrides the backend/model widgets (tests, replays)."""
+    """The demo (see the module docstring). `planner` overrides the backend/model widgets (tests, replays);
+    `notes` are shown under the query box (e.g. why the planner is not a fine-tuned one)."""
 
     def __init__(self, *, workspace: str | Path | None = None, outputs: str | Path = "outputs",
                  model: str | Path | None = None, planner: PlannerBackend | None = None, planner_label: str = "",
-                 classifier_dir: str | Path | None = "outputs/toolrag/classifier",
+                 classifier_dir: str | Path | None = None, notes: Sequence[str] = (),
                  threads: int = 2, n_ctx: int = 4096, max_tokens: int = 384, max_rounds: int = 2,
                  joiner: str = "llm", approval_timeout: float = 300.0, tool_timeout: float = 30.0) -> None:
-        models = choices.gguf_choices(outputs)
+        models = choices.gguf_choices(repo_path(outputs))
         if model is not None and str(model) not in [path for _, path in models]:
             models.insert(0, (Path(model).name, str(model)))  # an explicit GGUF path is offered first
         super().__init__(models, APPS)
@@ -59,8 +62,11 @@ class DemoApp(Widgets):
         root = Path(workspace) if workspace else Path(tempfile.mkdtemp(prefix="tinyagent-demo-"))
         self.sandbox = SandboxBackend(root)
         self.selector, self.selector_note = factory.classifier_or_all(classifier_dir)
+        self.notes = list(notes)
         self.planner = planner  # injected planner; None = build from the widgets
         self.planner_label = planner_label or (getattr(planner, "name", "") if planner is not None else "")
+        self._given_model = str(model) if model is not None else None  # planner_label describes this one
+        self.contacts = self._contacts()
         self.threads, self.n_ctx, self.max_tokens = threads, n_ctx, max_tokens
         self.max_rounds, self.joiner_mode = max_rounds, joiner
         self.approval_timeout, self.tool_timeout = approval_timeout, tool_timeout
@@ -76,12 +82,39 @@ class DemoApp(Widgets):
         self._drawn: tuple | None = None  # what the DAG picture shows now
         self._transcription_s: float | None = None
         self.run_planner_label = ""  # the planner the last run used
+        self._phase = ""  # what the run is doing, for the status line between confirmations
         self.run_button.on_click(lambda _: self._guard(self.run))
         self.transcribe_button.on_click(lambda _: self._guard(self.transcribe))
-        if planner is not None:
-            self.status.value = f"<i>idle; planner: {self.planner_label}</i>"
+        for widget in (self.backend, self.model, self.model_custom):  # the header follows the settings
+            widget.observe(lambda _: self._show_source(), names="value")
+        self._show_source()
         self.ui = self.layout()
-        self.workspace_html.value = workspace_html(self.sandbox.workspace_summary())
+        self.workspace_html.value = workspace_html(self.sandbox.workspace_summary(), contacts=self.contacts)
+
+    def _contacts(self) -> list:
+        try:
+            return self.sandbox.contacts.all()
+        except ToolError as exc:  # contacts.sqlite refused (a symlink out of the workspace)
+            log.warning("cannot list the sandbox's contacts: %s", exc)
+            return []
+
+    def planner_description(self) -> str:
+        """The planner the next run uses, in words (the injected one, or the backend/model widgets)."""
+        if self.planner is not None:
+            return self.planner_label
+        kind, model = self.backend.value, self.model_custom.value.strip() or self.model.value or ""
+        if kind == "llamacpp" and model == (self._given_model or "") and self.planner_label:
+            return self.planner_label
+        if kind == "llamacpp":
+            return f"llamacpp: {Path(model).name if model else choices.DEFAULT_LABEL}"
+        return f"{kind}: {model or '(no model set)'}"
+
+    def _show_source(self) -> None:
+        tools = factory.describe_selector(self.selector)
+        notes = [*self.notes, *([self.selector_note] if self.selector_note else [])]
+        warn = "".join(f"<div style='color:#b45f06'>&#9888; {html.escape(n)}</div>" for n in notes)
+        self.source_html.value = (f"<div style='font-size:12px'><b>Planner:</b> {html.escape(self.planner_description())}"
+                                  f" &middot; <b>Tools chosen by:</b> {html.escape(tools)}{warn}</div>")
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.ui._repr_mimebundle_(**kwargs)  # `app` as the last line of a cell shows the UI
@@ -112,7 +145,7 @@ class DemoApp(Widgets):
         if key not in self._planners:
             self._planners[key] = factory.build_backend(kind, model or None, base_url=url, n_threads=self.threads,
                                                         n_ctx=self.n_ctx)
-        return self._planners[key], f"{kind}: {Path(model).name if kind == 'llamacpp' and model else model}"
+        return self._planners[key], self.planner_description()
 
     # --- actions ---------------------------------------------------------------------------------
     def transcribe(self, audio: str | Path | None = None) -> str:
@@ -145,12 +178,23 @@ class DemoApp(Widgets):
         self.query.value = text
         self.live, self.result, self.new_files = LiveRun(text), None, []
         self.approval_box.children, self.approval_buttons = (), {}
+        self._clear_output()
         self.gate = ApprovalGate(self.approval_timeout, auto=self.auto_approve.value,
                                  on_request=self._ask, on_settle=self._asked)
         self._thread = threading.Thread(target=self._work, args=(self.live, self.gate), daemon=True,
                                         name="tinyagent-demo-run")
         self._thread.start()
         threading.Thread(target=self._redraw_loop, args=(self._thread,), daemon=True, name="tinyagent-demo-ui").start()
+
+    def _clear_output(self) -> None:
+        """Forget the previous run on screen: its plan, outcomes, answer, latencies and DAG."""
+        with self._ui_lock:
+            for widget in (self.tools_html, self.latency_html, self.outcomes_html, self.answer_html):
+                widget.value = ""
+            self.plan_box.value = ""
+            self.dag_image.layout.display, self.dag_image.value, self._drawn = "none", b"", None
+            self._phase = "starting..."
+            self.status.value = "<i>starting...</i>"
 
     @property
     def running(self) -> bool:
@@ -190,7 +234,7 @@ class DemoApp(Widgets):
                           enabled=self.enabled_tools(), joiner=Joiner(planner, mode=self.joiner_mode),
                           max_rounds=self.max_rounds, gen_config=GenerationConfig(max_tokens=self.max_tokens),
                           timeout=self.tool_timeout, instructions=self.instructions.value.strip())
-            self._set_status(live, f"planning with {label}...")
+            self._set_status(live, f"planning and running with {label}...")
             result = agent.run(live.query, approve=gate, on_event=self._event(live))
             live.latency.update({k: v for k, v in result.latency.items() if v is not None})
             live.answer, live.problems = result.answer, _problems(result)
@@ -225,7 +269,8 @@ class DemoApp(Widgets):
 
     def _set_status(self, live: LiveRun, text: str) -> None:
         if live is self.live:
-            self.status.value = f"<i>{text}</i>"
+            self._phase = text
+            self.status.value = f"<i>{html.escape(text)}</i>"
 
     # --- approval prompts -----------------------------------------------------------------------
     def _ask(self, req: Request) -> None:
@@ -271,6 +316,7 @@ class DemoApp(Widgets):
             key = (title, tuple((v.idx, v.tool, v.deps, v.state, v.detail) for v in views))
             if key != self._drawn:  # drawing costs ~0.1 s of CPU: only when a task changed
                 self.dag_image.value, self._drawn = render_png(views, title), key
+                self.dag_image.layout.display = ""
             self.latency_html.value = panels.latency_html(live.latency)
             done = self.result is not None or live.error is not None
             if done:
@@ -279,16 +325,19 @@ class DemoApp(Widgets):
                 self.answer_html.value = panels.answer_html(live.answer, live.problems, live.error)
                 self.status.value = ("<b style='color:#c00000'>failed</b>" if live.error else
                                      f"<b>done</b> in {live.latency.get('total', 0.0):.2f} s")
-                self.workspace_html.value = workspace_html(self.sandbox.workspace_summary(), self.new_files)
+                self.workspace_html.value = workspace_html(self.sandbox.workspace_summary(), self.new_files,
+                                                           contacts=self.contacts)
             elif self.gate is not None and self.gate.pending():
                 self.status.value = "<b style='color:#b45f06'>waiting for your confirmation</b>"
+            else:  # answered (or nothing to confirm yet): say what the run is doing again
+                self.status.value = f"<i>{html.escape(self._phase)}</i>"
 
     def snapshot_html(self) -> str:
         """The current view as static HTML (plan, DAG image, answer, workspace): readable without
         the widget JavaScript, e.g. in an exported notebook opened offline."""
         img = base64.b64encode(self.dag_image.value).decode("ascii") if self.dag_image.value else ""
         query = html.escape(self.live.query) if self.live else ""
-        return (f"<div><b>Query:</b> {query} &mdash; {self.status.value}</div>"
+        return (f"<div><b>Query:</b> {query} &mdash; {self.status.value}</div>{self.source_html.value}"
                 f"<div style='display:flex;gap:16px'><div style='width:32%'>{self.tools_html.value}"
                 f"{self.latency_html.value}</div><div style='width:66%'><b>Plan</b> "
                 f"({html.escape(self.run_planner_label)})<pre style='font-size:11px;white-space:pre-wrap'>"

@@ -1,5 +1,6 @@
 """What the demo offers to plan with: the backend kinds (from the registry), GGUF models found under
-outputs/ and the offline default. Backends and selectors are built by `tinyagent.factory`.
+outputs/, the offline default, and notebook 06's choice (`demo_setup`: the newest run's served
+planner and classifier). Backends and selectors are built by `tinyagent.factory`.
 
 Example:
     >>> import tempfile
@@ -16,7 +17,10 @@ Example:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+
+from tinyagent.layout import RunLayout, repo_path
 from tinyagent.planner import PlannerBackend
 from tinyagent.planner.backends import BACKENDS
 from tinyagent.planner.models import default_planner_gguf
@@ -46,23 +50,58 @@ def newest_finetuned_gguf(outputs: str | Path = "outputs") -> Path | None:
     return max(found, key=lambda p: p.stat().st_mtime) if found else None
 
 
-def notebook_planner(kind: str, model: str = "", scripted_plan: str = "", outputs: str | Path = "outputs"
-                     ) -> tuple[PlannerBackend | None, str | None, str]:
-    """(injected planner or None, GGUF path or None, label) for the notebook's `planner` parameter.
+@dataclass(frozen=True)
+class DemoSetup:
+    """What notebook 06 hands `DemoApp`: the planner (a GGUF or an injected replay), the classifier,
+    and the words the app shows about them (`notes`: every fallback, said on screen)."""
 
-    "auto": the newest fine-tuned GGUF under `outputs` if there is one, else a replay of
-    `scripted_plan`; "llamacpp": the GGUF `model` ('' = offline SmolLM2); "scripted": the replay.
+    model: str | None  # GGUF for the llamacpp backend; None: the offline SmolLM2 (or `planner` below)
+    planner: PlannerBackend | None  # an injected backend (the scripted replay); None: build from `model`
+    label: str  # which planner, in words
+    classifier_dir: Path | None  # the ToolRAG classifier; None: all enabled tools are shown to the planner
+    notes: tuple[str, ...] = ()  # fallbacks and choices the user should know about
+
+    def app_kwargs(self) -> dict[str, object]:
+        """Keyword arguments for `DemoApp` (model, planner, planner_label, classifier_dir, notes, joiner)."""
+        return {"model": self.model, "planner": self.planner, "planner_label": self.label,
+                "classifier_dir": self.classifier_dir, "notes": self.notes,
+                "joiner": "fallback" if self.planner is not None else "llm"}
+
+
+def demo_setup(run: RunLayout, planner: str = "auto", model: str = "", scripted_plan: str = "") -> DemoSetup:
+    """The demo's planner and classifier for notebook 06's parameters.
+
+    "auto": the served (fine-tuned) planner and classifier of `run`, else of the newest run beside it
+    (`tinyagent.artifacts.newest_served`), else the offline SmolLM2-135M, which is not fine-tuned;
+    "llamacpp": the GGUF `model` ('' = offline SmolLM2); "scripted": a replay of `scripted_plan`
+    whatever is typed (tests and offline screenshots only: it is said on screen).
+
+    >>> import tempfile
+    >>> s = demo_setup(RunLayout(Path(tempfile.mkdtemp()) / "r"))
+    >>> s.model, s.classifier_dir, s.notes[0][:40]
+    (None, None, 'no run has a fine-tuned planner yet: pla')
     """
     from tinyagent.agent.scripted import ScriptedBackend
+    from tinyagent.artifacts import newest_served
 
-    if kind not in ("auto", "llamacpp", "scripted"):
-        raise ValueError(f"planner must be 'auto', 'llamacpp' or 'scripted', got {kind!r}")
-    tuned = newest_finetuned_gguf(outputs) if kind == "auto" else None
-    if tuned is not None:
-        return None, str(tuned), f"llamacpp: {tuned} (fine-tuned)"
-    if kind == "llamacpp":
-        return None, model or None, f"llamacpp: {model or DEFAULT_LABEL}"
-    if not scripted_plan.strip():
-        raise ValueError("the scripted planner needs scripted_plan (a plan in the plan language)")
-    why = "no fine-tuned GGUF under outputs/" if kind == "auto" else "chosen"
-    return ScriptedBackend([scripted_plan], delay=0.01), None, f"scripted replay of a fixed plan ({why})"
+    if planner not in ("auto", "llamacpp", "scripted"):
+        raise ValueError(f"planner must be 'auto', 'llamacpp' or 'scripted', got {planner!r}")
+    located = run.locate("classifier")  # this run's classifier, else the newest beside it
+    classifier, notes = (located.classifier_dir if located else None), []
+    served = newest_served(run.run_dir.parent, prefer=run) if planner == "auto" else None
+    if served is not None:
+        classifier = served.classifier_dir or classifier
+        where = "this run" if served.run_dir == run.run_dir else f"run {served.run_dir.name}"
+        setup = (str(served.planner_gguf), None, f"fine-tuned planner {served.planner_gguf.name} ({where})")
+    elif planner == "scripted":
+        if not scripted_plan.strip():
+            raise ValueError("the scripted planner needs scripted_plan (a plan in the plan language)")
+        setup = (None, ScriptedBackend([scripted_plan], delay=0.01), "scripted replay of a fixed plan")
+        notes.append("planner='scripted': every request replays the same fixed plan; what you type is not planned")
+    else:
+        gguf = str(repo_path(model)) if model else None
+        setup = (gguf, None, f"llamacpp: {Path(gguf).name if gguf else DEFAULT_LABEL}")
+        if planner == "auto":
+            notes.append(f"no run has a fine-tuned planner yet: planning with {DEFAULT_LABEL}; "
+                         "run python -m tinyagent.reproduce for the fine-tuned one")
+    return DemoSetup(*setup, classifier_dir=classifier, notes=tuple(notes))

@@ -23,7 +23,7 @@ from typing import Sequence
 import networkx as nx
 # Figures are made without pyplot: no global backend switch in a notebook, safe from worker threads.
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import FancyArrowPatch, Patch
 
 from tinyagent.demo.live import TaskView
 
@@ -78,11 +78,15 @@ def draw_dag(views: Sequence[TaskView], title: str = "") -> Figure:
     if not len(g):
         ax.text(0.5, 0.5, "no tasks yet", ha="center", va="center", fontsize=11, color="#666666")
         return fig
-    nx.draw_networkx_edges(g, pos, ax=ax, arrows=True, arrowsize=14, edge_color="#7f7f7f",
-                           min_source_margin=40, min_target_margin=40)
+    boxes = {}
     for n in g:  # a rounded box per task, filled with its state's colour
-        ax.text(*pos[n], g.nodes[n]["label"], ha="center", va="center", fontsize=7.5, zorder=3,
-                bbox={"boxstyle": "round,pad=0.5", "facecolor": g.nodes[n]["color"], "edgecolor": "#404040"})
+        text = ax.text(*pos[n], g.nodes[n]["label"], ha="center", va="center", fontsize=7.5, zorder=3,
+                       bbox={"boxstyle": "round,pad=0.5", "facecolor": g.nodes[n]["color"], "edgecolor": "#404040"})
+        boxes[n] = text.get_bbox_patch()
+    for a, b in g.edges:  # clipped at both boxes' outlines and drawn above them, so every arrowhead shows
+        ax.add_patch(FancyArrowPatch(pos[a], pos[b], arrowstyle="-|>", mutation_scale=14, color="#595959",
+                                     linewidth=1.2, patchA=boxes[a], patchB=boxes[b], shrinkA=2, shrinkB=2,
+                                     zorder=4))
     xs = [x for x, _ in pos.values()]
     ys = [y for _, y in pos.values()]
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)

@@ -6,6 +6,8 @@ Example:
     True
     >>> "planning" in latency_html({"planning": 1.234, "join": None})
     True
+    >>> "white-space:nowrap;padding-right:6px;text-align:right'>1.23&nbsp;s" in latency_html({"planning": 1.234})
+    True
 """
 from __future__ import annotations
 
@@ -43,8 +45,11 @@ def tools_html(scores: dict[str, float], selected: Sequence[str], note: str | No
 
 
 def latency_html(latency: dict[str, float | None]) -> str:
-    """Seconds per stage (stages not reached are left out)."""
-    rows = [f"<tr><td>{key}</td><td style='text-align:right'>{latency[key]:.2f} s</td><td>{what}</td></tr>"
+    """Seconds per stage (stages not reached are left out); stage and value never wrap, the
+    explanation does (the column is a third of the app wide)."""
+    keep = "style='white-space:nowrap;padding-right:6px'"
+    rows = [f"<tr><td {keep}>{key}</td><td {keep[:-1]};text-align:right'>{latency[key]:.2f}&nbsp;s</td>"
+            f"<td style='color:#666666'>{what}</td></tr>"
             for key, what in STAGES if latency.get(key) is not None]
     return ("<div style='font-size:12px'><b>Latency</b><table>" + "".join(rows) + "</table></div>") if rows else ""
 

@@ -38,10 +38,12 @@ class Widgets:
         self.auto_approve = W.Checkbox(value=False, description="run side-effect tools without asking",
                                        indent=False)
         # --- live output -----------------------------------------------------------------------
+        self.source_html = W.HTML()  # which planner and tool selector the app uses, and every fallback
         self.status = W.HTML("<i>idle</i>")
         self.tools_html = W.HTML()
         self.plan_box = W.Textarea(disabled=True, layout=W.Layout(width="98%", height="170px"))
-        self.dag_image = W.Image(format="png", layout=W.Layout(max_width="98%"))
+        # hidden until there is a plan to draw: an Image without data shows a broken-image icon
+        self.dag_image = W.Image(format="png", layout=W.Layout(max_width="98%", display="none"))
         self.approval_box = W.VBox()
         self.outcomes_html = W.HTML()
         self.answer_html = W.HTML()
@@ -60,5 +62,5 @@ class Widgets:
         plan = W.VBox([W.HTML("<b>Plan</b> (streamed)"), self.plan_box])
         live = W.HBox([W.VBox([self.tools_html, self.latency_html], layout=W.Layout(width="32%")),
                        W.VBox([plan], layout=W.Layout(width="66%"))])
-        return W.VBox([ask, top, self.status, live, W.HTML("<b>Plan DAG</b>"), self.dag_image,
+        return W.VBox([ask, self.source_html, top, self.status, live, W.HTML("<b>Plan DAG</b>"), self.dag_image,
                        self.approval_box, self.outcomes_html, self.answer_html, self.workspace_html])

@@ -1,5 +1,6 @@
 """The sandbox workspace as HTML: events, outbox, notes, reminders, texts and meetings, with what
-the last run added marked "new", so the user sees exactly what the agent did.
+the last run added marked "new", so the user sees exactly what the agent did; and the contacts and
+files the tools can look up, so the user knows whom and what to ask for.
 
 Example:
     >>> summary = {"root": "/ws", "events": [], "notes": [], "reminders": [], "sms": [], "zoom": [],
@@ -14,7 +15,7 @@ Example:
 from __future__ import annotations
 
 import html
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 # section key -> (heading, columns shown as (header, function of the item))
 Row = Callable[[dict[str, Any]], str]
@@ -53,8 +54,28 @@ def _table(items: list[dict[str, Any]], columns: tuple[tuple[str, Row], ...], ne
     return f"<table style='border-collapse:collapse;font-size:12px'><tr><th></th>{head}</tr>{''.join(rows)}</table>"
 
 
-def workspace_html(summary: dict[str, Any], new: Iterable[str] = ()) -> str:
-    """HTML of a `workspace_summary()`; items whose path is in `new` are marked NEW."""
+def reference_html(contacts: Sequence[Any], documents: Sequence[str]) -> str:
+    """What the tools can look up: the address book (name, email, phone) and the files in documents/,
+    folded away, so a user can ask for someone or something that exists.
+
+    >>> from tinyagent.sandbox.contacts import Contact
+    >>> page = reference_html([Contact("Sid", "Patel", "sid@x.org", "+1-555")], ["Report.pdf"])
+    >>> "1 contact(s) and 1 file(s)" in page and "Sid Patel" in page and "Report.pdf" in page
+    True
+    """
+    people = "".join(f"<tr><td>{html.escape(c.full_name)}</td><td>{html.escape(c.email)}</td>"
+                     f"<td>{html.escape(c.phone)}</td></tr>" for c in contacts)
+    files = "".join(f"<li>{html.escape(name)}</li>" for name in documents) or "<li><i>none</i></li>"
+    return (f"<details style='font-size:12px;margin-top:6px'><summary><b>What the sandbox knows</b>: "
+            f"{len(contacts)} contact(s) and {len(documents)} file(s) the tools can use</summary>"
+            f"<div style='display:flex;gap:24px'><div><b>Contacts</b><table style='border-collapse:collapse'>"
+            f"<tr><th>name</th><th>email</th><th>phone</th></tr>{people}</table></div>"
+            f"<div><b>Files</b> (documents/)<ul style='margin:0'>{files}</ul></div></div></details>")
+
+
+def workspace_html(summary: dict[str, Any], new: Iterable[str] = (), contacts: Sequence[Any] | None = None) -> str:
+    """HTML of a `workspace_summary()`; items whose path is in `new` are marked NEW. With `contacts`
+    (the sandbox's address book) the contacts and files the tools can use are listed too."""
     fresh = set(new)
     parts = [f"<div style='font-size:12px'><b>Sandbox workspace</b> <code>{html.escape(str(summary.get('root', '')))}"
              f"</code> ({len(fresh)} new file(s) from this run)</div>"]
@@ -65,4 +86,6 @@ def workspace_html(summary: dict[str, Any], new: Iterable[str] = ()) -> str:
                          + _table(items, columns, fresh))
     if len(parts) == 1:
         parts.append("<div><i>nothing written yet</i></div>")
+    if contacts is not None:
+        parts.append(reference_html(contacts, summary.get("documents") or []))
     return "".join(parts)

@@ -17,12 +17,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
-from tqdm import tqdm
+from tinyagent.progress import progress as progress_bar
 
 from tinyagent.atomic import write_json_atomic
 from tinyagent.data.records import Record
@@ -149,7 +148,7 @@ def run_eval(records: Sequence[Record], backend: Planner | PlannerBackend, *, ou
     n_done = len(records) - len(todo)
     try:
         with open(out / PREDICTIONS, "a", encoding="utf-8") as fh, \
-                tqdm(todo, desc="eval", unit="rec", disable=not progress, file=sys.stderr) as bar:
+                progress_bar(todo, desc="eval", unit="rec", disable=not progress) as bar:
             for record in bar:
                 row = predict(record, planner)
                 _append(fh, row)

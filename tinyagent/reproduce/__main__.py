@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     except ProfileError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    run_dir = Path(args.outputs) / (args.run_id or profile.name)
+    # --outputs is a command-line path: relative to where the command runs (RunLayout would take it from the repo)
+    run_dir = Path(args.outputs).absolute() / (args.run_id or profile.name)
     command = "python -m tinyagent.reproduce " + " ".join(map(shlex.quote, sys.argv[1:] if argv is None else argv))
     started, failure, runs = time.time(), None, []
     try:

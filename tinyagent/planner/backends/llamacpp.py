@@ -57,6 +57,19 @@ class LlamaCppBackend:
         # Snapshots of shared prompt prefixes (the planner's static instructions), kept across joiner calls.
         self.prefix_cache = PrefixCache(self.llm) if prefix_cache else None
 
+    def close(self) -> None:
+        """Free the model now (idempotent). Left to `Llama.__del__` at interpreter exit, freeing runs
+        after llama.cpp's bindings are gone and prints an 'Exception ignored' TypeError traceback."""
+        llm, self.llm, self.prefix_cache = getattr(self, "llm", None), None, None
+        if llm is not None:
+            llm.close()
+
+    def __enter__(self) -> "LlamaCppBackend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def prompt_text(self, messages: Messages) -> str:
         """`messages` rendered with the model's chat template, ready for the assistant's answer."""
         return self._formatter(messages=list(messages)).prompt
