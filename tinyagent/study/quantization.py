@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from tinyagent.progress import progress
 
@@ -101,3 +101,47 @@ def choose_served(candidates: Sequence[Candidate], val_records: Sequence[Record]
     best = max(success, key=lambda name: (success[name], -[c.name for c in candidates].index(name)))
     log.info("served model chosen on %d validation records: %s (%s)", len(val_records), best, success)
     return best, success
+
+
+def quant_candidate(name: str, ft_gguf: Mapping[str, Path], qat_gguf: Mapping[str, Path],
+                    max_records: int | None = None) -> Candidate:
+    """The Table 2 row `name`: a llama.cpp type of the fine-tuned model (`q4_0`) or of the QAT one (`q4_0_qat`).
+
+    >>> c = quant_candidate("iq4_nl_qat", {}, {"iq4_nl": Path("q.gguf")})
+    >>> c.label, c.quant, c.qat
+    ('fine-tuned + QAT, IQ4_NL', 'IQ4_NL', True)
+    """
+    qat = name.endswith("_qat")
+    quant = name.removesuffix("_qat")
+    files = qat_gguf if qat else ft_gguf
+    if quant not in files:
+        raise KeyError(f"no {quant} GGUF of the {'QAT' if qat else 'fine-tuned'} model for row {name!r}; "
+                       f"have {sorted(files)}")
+    return Candidate(name, f"fine-tuned{' + QAT' if qat else ''}, {quant.upper()}", Path(files[quant]),
+                     quant.upper(), qat, max_records)
+
+
+def table2_candidates(base_gguf: Path, ft_gguf: Mapping[str, Path], qat_gguf: Mapping[str, Path], *,
+                      four_bit: Sequence[str], extra_quants: Sequence[str], served: str, base_records: int,
+                      side_records: int | None) -> list[Candidate]:
+    """Table 2's rows: base, f16, f16 + QAT, the extra types, then the 4-bit candidates.
+
+    f16 and the served row plan every record; the base model `base_records`, every other row
+    `side_records` (None: every record).
+    """
+    base = Candidate("base", "SmolLM2-135M off the shelf", base_gguf, base_gguf.stem.rsplit(".", 1)[-1].upper(),
+                     False, max_records=base_records)
+    return [base, Candidate("f16", "fine-tuned, f16", Path(ft_gguf["f16"]), "F16", False),
+            Candidate("f16_qat", "fine-tuned + QAT, f16", Path(qat_gguf["f16"]), "F16", True, max_records=side_records),
+            *(quant_candidate(q, ft_gguf, qat_gguf, side_records) for q in extra_quants),
+            *(quant_candidate(n, ft_gguf, qat_gguf, None if n == served else side_records) for n in four_bit)]
+
+
+def table2_rows(models: Sequence[Candidate], splits: Mapping[str, tuple[Sequence[Record], Path]], selector: Any, *,
+                served: str, out_dir: Path, **kwargs: Any) -> list[dict[str, Any]]:
+    """`compare_models` on each split (name -> (records, data file)); rows carry `split` and `served`."""
+    rows = []
+    for split, (records, path) in splits.items():
+        for row in compare_models(models, records, selector, data=path, out_dir=Path(out_dir) / split, **kwargs):
+            rows.append({**row, "split": split, "served": row["name"] == served})
+    return rows
