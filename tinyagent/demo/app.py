@@ -78,6 +78,7 @@ class DemoApp(Widgets):
         self.run_planner_label = ""  # the planner the last run used
         self.run_button.on_click(lambda _: self._guard(self.run))
         self.transcribe_button.on_click(lambda _: self._guard(self.transcribe))
+        self.mic.on_clip(lambda clip: self._guard(lambda: self.transcribe(clip)))  # a recorded clip -> query
         if planner is not None:
             self.status.value = f"<i>idle; planner: {self.planner_label}</i>"
         self.ui = self.layout()

@@ -12,6 +12,7 @@ from typing import Sequence
 import ipywidgets as W
 
 from tinyagent.demo.choices import BACKEND_KINDS
+from tinyagent.demo.mic import MicRecorder
 
 _WIDE = W.Layout(width="98%")
 
@@ -26,6 +27,7 @@ class Widgets:
         self.audio_upload = W.FileUpload(accept="audio/*,.wav,.mp3,.m4a,.ogg,.webm,.flac", multiple=False,
                                          description="Audio file")
         self.transcribe_button = W.Button(description="Transcribe", icon="microphone")
+        self.mic = MicRecorder()  # records in the browser; the app transcribes each clip into `query`
         # --- settings --------------------------------------------------------------------------
         self.backend = W.Dropdown(options=list(BACKEND_KINDS), value="llamacpp", description="Backend")
         self.model = W.Dropdown(options=list(models), value=models[0][1] if models else None,
@@ -51,7 +53,7 @@ class Widgets:
     def layout(self) -> W.Widget:
         """The whole UI: input and settings on top, live output below."""
         ask = W.VBox([W.HTML("<b>Ask</b>"), self.query,
-                      W.HBox([self.run_button, self.audio_upload, self.transcribe_button])])
+                      W.HBox([self.run_button, self.mic, self.audio_upload, self.transcribe_button])])
         settings = W.VBox([W.HBox([self.backend, self.base_url]), W.HBox([self.model, self.model_custom]),
                            W.HTML("<b>Apps</b>"), W.HBox(list(self.app_toggles.values()),
                                                          layout=W.Layout(flex_flow="row wrap")),

@@ -22,6 +22,7 @@ from typing import Callable
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
+from tinyagent import notebook_html
 from tinyagent.artifacts import StepSkipped
 from tinyagent.layout import RunLayout
 from tinyagent.reproduce.manifest import Manifest, step_fingerprint
@@ -89,8 +90,17 @@ def _run_step(step: Step, layout: RunLayout, manifest: Manifest, force: bool) ->
     finally:
         papermill_log.removeFilter(quiet)
     wall = time.time() - started
+    _write_html(executed)
     manifest.record(step.notebook, status="ok", fingerprint=fingerprint, wall_s=wall, finished=time.time())
     return StepRun(step.notebook, "ok", wall, executed, out_dir)
+
+
+def _write_html(executed: Path) -> None:
+    """The executed notebook as HTML beside it, widgets drawn offline (the report links to it)."""
+    try:
+        notebook_html.export(executed, executed.with_suffix(".html"))
+    except FileNotFoundError as e:  # no vendored renderer (setup.sh not run): the .ipynb still stands
+        log.warning("%s: no HTML copy: %s", executed.name, e)
 
 
 def run_profile(profile: Profile, run_dir: Path, *, force: bool = False,
