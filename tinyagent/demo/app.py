@@ -190,7 +190,8 @@ class DemoApp(Widgets):
                           ObservedSelector(self.selector, self._selected(live)), tool_backend=self.sandbox,
                           enabled=self.enabled_tools(), joiner=Joiner(planner, mode=self.joiner_mode),
                           max_rounds=self.max_rounds, gen_config=GenerationConfig(max_tokens=self.max_tokens),
-                          timeout=self.tool_timeout, instructions=self.instructions.value.strip())
+                          timeout=self.tool_timeout, instructions=self.instructions.value.strip(),
+                          grammar=self.grammar.value)
             self._set_status(live, f"planning with {label}...")
             result = agent.run(live.query, approve=gate, on_event=self._event(live))
             live.latency.update({k: v for k, v in result.latency.items() if v is not None})

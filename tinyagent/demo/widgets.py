@@ -37,6 +37,8 @@ class Widgets:
         self.app_toggles = {a: W.Checkbox(value=True, description=a, indent=False, layout=W.Layout(width="95px"))
                             for a in apps}
         self.instructions = W.Textarea(placeholder="Custom instructions for the planner (optional)", layout=_WIDE)
+        self.grammar = W.Checkbox(value=False, description="constrain decoding to the plan grammar (weak models)",
+                                  indent=False)
         self.auto_approve = W.Checkbox(value=False, description="run side-effect tools without asking",
                                        indent=False)
         # --- live output -----------------------------------------------------------------------
@@ -57,7 +59,7 @@ class Widgets:
         settings = W.VBox([W.HBox([self.backend, self.base_url]), W.HBox([self.model, self.model_custom]),
                            W.HTML("<b>Apps</b>"), W.HBox(list(self.app_toggles.values()),
                                                          layout=W.Layout(flex_flow="row wrap")),
-                           self.instructions, self.auto_approve])
+                           self.instructions, self.grammar, self.auto_approve])
         top = W.Accordion(children=[settings], titles=("Model, apps and instructions",))
         plan = W.VBox([W.HTML("<b>Plan</b> (streamed)"), self.plan_box])
         live = W.HBox([W.VBox([self.tools_html, self.latency_html], layout=W.Layout(width="32%")),
