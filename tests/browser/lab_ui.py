@@ -37,12 +37,20 @@ def open_notebook(page: Page, lab_url: str, path: str) -> None:
         item = listing.locator(".jp-DirListing-itemText", has_text=re.compile(rf"^{re.escape(part)}$"))
         item.first.dblclick(timeout=60_000)
     page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=60_000)
+    # JupyterLab 4.6 may ask which kernel to start (the notebook's own is preselected): confirm it,
+    # as a user would; the status bar then names the kernel that started.
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    try:
+        dialog.wait_for(timeout=5_000)
+    except Exception:  # no dialog: the notebook's kernel starts by itself
+        return
+    dialog.locator("button", has_text=re.compile("^Select$")).click()
 
 
 def run_all(page: Page) -> None:
-    """Run > Run All Cells, from the menu bar."""
+    """Run > Run All, from the menu bar."""
     page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
-    page.locator('.lm-Menu-item[data-command="notebook:run-all-cells"]').click()
+    page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
 
 
 def wait_kernel_idle(page: Page, timeout_ms: int = LONG_MS) -> None:

@@ -1,5 +1,5 @@
 """Notebook 06 as a user meets it: JupyterLab (scripts/lab.sh, root at the repo), the notebook opened
-from the file browser, Run > Run All Cells, then a typed request planned by the smoke run's
+from the file browser, Run > Run All, then a typed request planned by the smoke run's
 fine-tuned GGUF: ToolRAG's pick, the plan streaming, the DAG picture redrawn as tasks change
 state, Allow (first test) or Deny (second test, dependents skipped) on a side-effecting task, the
 answer, and the sandbox files on disk. Screenshots: outputs/browser/test_*.png.
@@ -36,10 +36,12 @@ def _files(root: Path) -> set[str]:
 def demo(lab, smoke_run, open_page):
     """The lab page with notebook 06 opened from the file browser and every cell run."""
     page = open_page("lab")
-    open_notebook(page, lab.lab_url(), NOTEBOOK)
-    run_all(page)
-    wait_kernel_idle(page)
-    shot(page, "demo", "run-all")
+    try:
+        open_notebook(page, lab.lab_url(), NOTEBOOK)
+        run_all(page)
+        wait_kernel_idle(page)
+    finally:  # also when it failed: module fixtures run before the per-test screenshot
+        shot(page, "demo", "run-all")
     return page
 
 
