@@ -36,6 +36,7 @@ def _files(root: Path) -> set[str]:
 def demo(lab, smoke_run, open_page):
     """The lab page with notebook 06 opened from the file browser and every cell run."""
     page = open_page("lab")
+    page.expected_planner = _expected_planner()  # before the run: what the notebook should find
     try:
         open_notebook(page, lab.lab_url(), NOTEBOOK)
         run_all(page)
@@ -104,7 +105,7 @@ def _last_plan(view: DemoView):
 
 
 def test_notebook_plans_with_the_runs_fine_tuned_planner(demo):
-    gguf = _expected_planner()
+    gguf = demo.expected_planner
     text = demo.locator(".jp-NotebookPanel").inner_text()
     assert gguf.parent.parent.parent.name in text and gguf.name in text, f"the notebook does not name {gguf}"
     assert "scripted replay" not in text
