@@ -54,8 +54,7 @@ def _expected_planner() -> Path:
 
 def _ask(view: DemoView, request: str):
     """Tick the grammar box, type `request`, press Run; the first sample that asks for confirmation."""
-    settings = view.root.locator(".jp-Collapse-header, .lm-AccordionPanel-title, .widget-accordion-title",
-                                 has_text="Model, apps and instructions").first
+    settings = view.root.get_by_text("Model, apps and instructions").first  # the accordion's title
     grammar = view.root.get_by_label(re.compile("constrain decoding to the plan grammar"))
     if not grammar.is_visible():
         settings.click()
