@@ -19,7 +19,7 @@ import pytest
 from tests.browser.lab_ui import REPO, DemoView, open_notebook, run_all, shot, wait_kernel_idle
 from tinyagent.artifacts import find_served
 from tinyagent.layout import RunLayout
-from tinyagent.plan.parser import parse_plan
+from tinyagent.plan.parser import StreamingPlanParser
 from tinyagent.tools import ASSISTANT_TOOLS
 
 NOTEBOOK = "notebooks/06_live_demo.ipynb"
@@ -98,9 +98,12 @@ def _outcomes(view: DemoView) -> dict[int, tuple[str, str]]:
     return {int(i): (state, tool) for state, i, tool in OUTCOME.findall(text)}
 
 
-def _last_plan(view: DemoView):
-    text = view.samples[-1].plan
-    return parse_plan(text.split("--- plan ")[-1].split("---\n", 1)[-1])
+def _last_plan_tasks(view: DemoView) -> list:
+    """The tasks of the last plan shown, as the app parsed them while streaming (a plan cut off at
+    max_tokens keeps its complete lines)."""
+    text = view.samples[-1].plan.split("--- plan ")[-1].split("---\n", 1)[-1]
+    parser = StreamingPlanParser()
+    return [*parser.feed(text), *parser.close()]
 
 
 def test_notebook_plans_with_the_runs_fine_tuned_planner(demo):
@@ -141,7 +144,7 @@ def test_deny_declines_the_task_and_skips_its_dependents(demo):
     outcomes = _outcomes(view)
     declined = {i for i, (st, _) in outcomes.items() if st == "declined"}
     assert declined, outcomes
-    dependents = {t.idx for t in _last_plan(view).tasks if set(t.deps) & declined}
+    dependents = {t.idx for t in _last_plan_tasks(view) if set(t.deps) & declined}
     assert dependents, f"no task of the last plan depends on the declined {declined}"
     assert all(outcomes[i][0] == "skipped" for i in dependents), outcomes
     assert _files(workspace) == files_before  # nothing was written
