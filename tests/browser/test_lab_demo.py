@@ -22,6 +22,10 @@ from tinyagent.layout import RunLayout
 from tinyagent.plan.parser import StreamingPlanParser
 from tinyagent.tools import ASSISTANT_TOOLS
 
+# Run All plans notebook 06's own request, then each test plans (and replans after a Deny) with the
+# smoke GGUF on CPU: minutes on a busy 2-core machine, more than the suite's 600 s per test.
+pytestmark = pytest.mark.timeout(1200)
+
 NOTEBOOK = "notebooks/06_live_demo.ipynb"
 REQUEST_ALLOW = "Create a note called Groceries that says milk and eggs"
 REQUEST_DENY = "Email Sid the quarterly report"
