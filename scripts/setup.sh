@@ -15,10 +15,17 @@ install_kernel() {  # again when missing or made for a venv at another path (a m
 
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+# The widget renderer that offline HTML pages inline (pinned npm packages, fetched once; a warning
+# without npm or a network: only the HTML copies of executed notebooks need it).
+vendor_js() {
+  PYTHONPATH=$PWD .venv/bin/python -m tinyagent.notebook_html fetch >/dev/null \
+    || echo "warning: no widget renderer for offline HTML: run python -m tinyagent.notebook_html fetch" >&2
+}
 stamp=.venv/.requirements.sha256
 want=$(cat requirements.txt requirements-models.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   install_kernel
+  vendor_js
   exit 0
 fi
 .venv/bin/python -m pip install -q --upgrade pip
@@ -29,3 +36,4 @@ CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/python -m pip install -q -r requirement
 .venv/bin/python -m pip install -q --no-deps -e .
 install_kernel
 echo "$want" > "$stamp"
+vendor_js

@@ -88,6 +88,7 @@ class DemoApp(Widgets):
         for widget in (self.backend, self.model, self.model_custom):  # the header follows the settings
             widget.observe(lambda _: self._show_source(), names="value")
         self._show_source()
+        self.mic.on_clip(lambda clip: self._guard(lambda: self.transcribe(clip)))  # a recorded clip -> query
         self.ui = self.layout()
         self.workspace_html.value = workspace_html(self.sandbox.workspace_summary(), contacts=self.contacts)
 
@@ -233,7 +234,8 @@ class DemoApp(Widgets):
                           ObservedSelector(self.selector, self._selected(live)), tool_backend=self.sandbox,
                           enabled=self.enabled_tools(), joiner=Joiner(planner, mode=self.joiner_mode),
                           max_rounds=self.max_rounds, gen_config=GenerationConfig(max_tokens=self.max_tokens),
-                          timeout=self.tool_timeout, instructions=self.instructions.value.strip())
+                          timeout=self.tool_timeout, instructions=self.instructions.value.strip(),
+                          grammar=self.grammar.value)
             self._set_status(live, f"planning and running with {label}...")
             result = agent.run(live.query, approve=gate, on_event=self._event(live))
             live.latency.update({k: v for k, v in result.latency.items() if v is not None})

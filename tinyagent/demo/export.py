@@ -7,8 +7,9 @@
 Execution goes through papermill (parameters injected after the `parameters` cell); its nbclient
 keeps the widget state (`store_widget_state`), which lands in the notebook metadata as
 `application/vnd.jupyter.widget-state+json`, and nbconvert's HTMLExporter embeds it in the page.
-The widget views need the @jupyter-widgets/html-manager script from a CDN to draw; offline, the
-static copy of the result printed by the notebook (plan, DAG image, workspace) is what shows.
+The widget renderer (@jupyter-widgets/html-manager, pinned) is inlined by tinyagent.notebook_html,
+so the page draws the app's widgets from disk without a network; the static copy of the result
+printed by the notebook (plan, DAG image, workspace) is there too, for viewers without JavaScript.
 
 Example:
     >>> parse_params(["threads", "1", "planner", "scripted", "auto_approve", "True"])
@@ -26,7 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from tinyagent.atomic import write_text_atomic
+from tinyagent import notebook_html
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +70,11 @@ def widget_state(notebook: str | Path) -> dict[str, Any]:
 
 
 def export_html(notebook: str | Path, html_path: str | Path) -> Path:
-    """The notebook as standalone HTML (widget state embedded); ValueError if it has no widget state."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
+    """The notebook as standalone HTML (widget state and renderer embedded: draws offline);
+    ValueError if it has no widget state."""
     if not widget_state(notebook).get("state"):
         raise ValueError(f"{notebook} carries no widget state: execute it with store_widget_state=True")
-    body, _ = HTMLExporter().from_notebook_node(nbformat.read(str(notebook), as_version=4))
-    return write_text_atomic(html_path, body)
+    return notebook_html.export(notebook, html_path)
 
 
 def find_chromium() -> str | None:

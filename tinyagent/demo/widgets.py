@@ -12,6 +12,7 @@ from typing import Sequence
 import ipywidgets as W
 
 from tinyagent.demo.choices import BACKEND_KINDS
+from tinyagent.demo.mic import MicRecorder
 
 _WIDE = W.Layout(width="98%")
 
@@ -26,6 +27,7 @@ class Widgets:
         self.audio_upload = W.FileUpload(accept="audio/*,.wav,.mp3,.m4a,.ogg,.webm,.flac", multiple=False,
                                          description="Audio file")
         self.transcribe_button = W.Button(description="Transcribe", icon="microphone")
+        self.mic = MicRecorder()  # records in the browser; the app transcribes each clip into `query`
         # --- settings --------------------------------------------------------------------------
         self.backend = W.Dropdown(options=list(BACKEND_KINDS), value="llamacpp", description="Backend")
         self.model = W.Dropdown(options=list(models), value=models[0][1] if models else None,
@@ -35,6 +37,8 @@ class Widgets:
         self.app_toggles = {a: W.Checkbox(value=True, description=a, indent=False, layout=W.Layout(width="95px"))
                             for a in apps}
         self.instructions = W.Textarea(placeholder="Custom instructions for the planner (optional)", layout=_WIDE)
+        self.grammar = W.Checkbox(value=False, description="constrain decoding to the plan grammar (weak models)",
+                                  indent=False)
         self.auto_approve = W.Checkbox(value=False, description="run side-effect tools without asking",
                                        indent=False)
         # --- live output -----------------------------------------------------------------------
@@ -53,11 +57,11 @@ class Widgets:
     def layout(self) -> W.Widget:
         """The whole UI: input and settings on top, live output below."""
         ask = W.VBox([W.HTML("<b>Ask</b>"), self.query,
-                      W.HBox([self.run_button, self.audio_upload, self.transcribe_button])])
+                      W.HBox([self.run_button, self.mic, self.audio_upload, self.transcribe_button])])
         settings = W.VBox([W.HBox([self.backend, self.base_url]), W.HBox([self.model, self.model_custom]),
                            W.HTML("<b>Apps</b>"), W.HBox(list(self.app_toggles.values()),
                                                          layout=W.Layout(flex_flow="row wrap")),
-                           self.instructions, self.auto_approve])
+                           self.instructions, self.grammar, self.auto_approve])
         top = W.Accordion(children=[settings], titles=("Model, apps and instructions",))
         plan = W.VBox([W.HTML("<b>Plan</b> (streamed)"), self.plan_box])
         live = W.HBox([W.VBox([self.tools_html, self.latency_html], layout=W.Layout(width="32%")),

@@ -72,6 +72,9 @@ def _step_section(run: StepRun, run_dir: Path) -> str:
     for png in sorted(run.output_dir.glob("*.png")):
         parts.append(f"![{png.stem}]({png.relative_to(run_dir).as_posix()})")
     parts.append(f"Executed notebook: `{run.output_notebook.relative_to(run_dir).as_posix()}`")
+    page = run.output_notebook.with_suffix(".html")
+    if page.is_file():  # widgets drawn offline (tinyagent.notebook_html)
+        parts[-1] += f" ([as HTML]({page.relative_to(run_dir).as_posix()}))"
     return "\n\n".join(parts)
 
 

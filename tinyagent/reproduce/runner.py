@@ -22,6 +22,7 @@ from typing import Callable
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
+from tinyagent import notebook_html
 from tinyagent.artifacts import StepSkipped
 from tinyagent.layout import RunLayout
 from tinyagent.reproduce.manifest import Manifest, step_fingerprint
@@ -80,6 +81,7 @@ def _run_step(step: Step, layout: RunLayout, manifest: Manifest, force: bool) ->
     fingerprint = step_fingerprint(notebook, params, layout.inputs(step.notebook))
     if not force and manifest.is_current(step.notebook, fingerprint, executed):
         log.info("%s: up to date, skipped", step.notebook)
+        _write_html(executed, only_if_stale=True)
         return StepRun(step.notebook, "skipped", 0.0, executed, out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -102,8 +104,20 @@ def _run_step(step: Step, layout: RunLayout, manifest: Manifest, force: bool) ->
     finally:
         papermill_log.removeFilter(quiet)
     wall = time.time() - started
+    _write_html(executed)
     manifest.record(step.notebook, status="ok", fingerprint=fingerprint, wall_s=wall, finished=time.time())
     return StepRun(step.notebook, "ok", wall, executed, out_dir)
+
+
+def _write_html(executed: Path, *, only_if_stale: bool = False) -> None:
+    """The executed notebook as HTML beside it, widgets drawn offline (the report links to it)."""
+    page = executed.with_suffix(".html")
+    if only_if_stale and page.is_file() and page.stat().st_mtime >= executed.stat().st_mtime:
+        return
+    try:
+        notebook_html.export(executed, page)
+    except FileNotFoundError as e:  # no vendored renderer (setup.sh not run): the .ipynb still stands
+        log.warning("%s: no HTML copy: %s", executed.name, e)
 
 
 def run_profile(profile: Profile, run_dir: Path, *, force: bool = False,
