@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -154,3 +155,22 @@ def test_seed_that_fails_on_the_functions_is_named():
 def test_json_only_tools_cannot_be_synthesized(tmp_path):
     with pytest.raises(ValueError, match="executes every plan"):
         synthesize_from_seeds(LoadedTools("t.json", home_tools.catalog, None), SEEDS, 5, out_dir=tmp_path)
+
+
+def test_notebook_01_composes_from_seeds_for_a_custom_catalog(tmp_path):
+    import papermill as pm
+
+    from tinyagent.artifacts import SynthResult
+    from tinyagent.layout import RunLayout
+
+    repo = Path(__file__).resolve().parents[1]
+    run = RunLayout(tmp_path / "run")
+    pm.execute_notebook(str(repo / "notebooks" / "01_data_synthesis.ipynb"), str(tmp_path / "01.ipynb"),
+                        cwd=str(repo), progress_bar=False,
+                        parameters={"size": 40, "catalog": "tinyagent.examples.home.tools", "run_dir": str(run.run_dir)})
+    metrics = json.loads((run.step_dir("01_data_synthesis") / "metrics.json").read_text())
+    assert metrics["generator"] == "seeds" and metrics["validation"]["valid"] == 40
+    assert metrics["validation"]["executed"] == 40 and metrics["diversity"]["app_pairs_total"] == 15
+    test = read_jsonl(run.split("test"), check_plans=True)
+    assert record_catalog(test[0]) == home_tools.catalog
+    assert SynthResult.load(run.step_dir("01_data_synthesis")).generator == "seeds"

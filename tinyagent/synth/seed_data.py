@@ -18,6 +18,7 @@ Example:
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import random
 import shutil
@@ -114,6 +115,23 @@ def compose_records(tools: ToolRegistry | LoadedTools, seeds: list[Seed], n: int
         return records, failed
     finally:
         runner.close()
+
+
+def seeds_beside(catalog: str) -> Path:
+    """`seeds.jsonl` in the folder of the tools module or .py file `catalog` names (where the example keeps it).
+
+    >>> seeds_beside("tinyagent.examples.home.tools").name
+    'seeds.jsonl'
+    """
+    if catalog.endswith(".py"):
+        return Path(catalog).with_name("seeds.jsonl")
+    try:
+        spec = importlib.util.find_spec(catalog)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin is None:
+        raise ValueError(f"catalog {catalog!r}: cannot find the module, so no seeds.jsonl beside it; give seeds")
+    return Path(spec.origin).with_name("seeds.jsonl")
 
 
 def synthesize_from_seeds(tools: ToolRegistry | LoadedTools, seeds: str | Path | Iterable[Mapping[str, Any]],
