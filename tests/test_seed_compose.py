@@ -1,6 +1,7 @@
 """Offline data from seed examples: composed plans validate, run on the user's functions, and split."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from pathlib import Path
@@ -174,3 +175,23 @@ def test_notebook_01_composes_from_seeds_for_a_custom_catalog(tmp_path):
     test = read_jsonl(run.split("test"), check_plans=True)
     assert record_catalog(test[0]) == home_tools.catalog
     assert SynthResult.load(run.step_dir("01_data_synthesis")).generator == "seeds"
+
+
+def test_training_prompts_and_tool_selection_use_the_records_catalog(home_records):
+    import random
+
+    from tinyagent.data.records import dataset_catalog
+    from tinyagent.toolrag.selection import AllTools
+    from tinyagent.toolrag.table import table1
+    from tinyagent.train.data import record_messages
+    from tinyagent.tools import ASSISTANT_TOOLS
+
+    assert dataset_catalog(home_records) == home_tools.catalog  # notebook 02's classifier labels
+    chain = next(r for r in home_records if r.shape == "chain")
+    system = record_messages(chain, random.Random(0), max_negatives=3)[0]["content"]
+    assert all(t in system for t in chain.tools)
+    assert not any(f"{t}(" in system for t in ASSISTANT_TOOLS.names)
+    rows = table1({"no RAG": AllTools()}, home_records[:5], count_tokens=lambda tools, query: len(tools))
+    assert rows[0].to_dict()["avg_tools"] == len(home_tools.catalog)
+    with pytest.raises(ValueError, match="different tool catalogs"):
+        dataset_catalog([home_records[0], dataclasses.replace(home_records[1], catalog=None)])
