@@ -147,3 +147,22 @@ def test_bad_calls_and_bad_backends_are_refused(tmp_path):
 def test_executor_accepts_it_like_any_backend(tmp_path):
     report = execute_plan(plan('1. get_device_state("front door")'), PythonToolBackend(home_tools, workdir=tmp_path))
     assert report.result(1).result == "front door is locked"
+
+
+def test_agent_streams_a_plan_onto_the_users_functions(tmp_path):
+    from tinyagent.agent.joiner import Joiner
+    from tinyagent.agent.loop import Agent
+    from tinyagent.agent.scripted import ScriptedBackend
+
+    reply = ('1. find_device("lamp in the bedroom")\n2. set_light("$1", True, 30)\n'
+             '3. notify("Bedroom lamp: $2")\n4. join()<END_OF_PLAN>')
+    planner = ScriptedBackend([reply])
+    backend = PythonToolBackend(home_tools, workdir=tmp_path)
+    asked = []
+    agent = Agent(planner, tool_backend=backend, joiner=Joiner(mode="fallback"), max_rounds=1)
+    result = agent.run("Dim the bedroom lamp to 30% and tell everyone", approve=lambda t: asked.append(t.tool) or True)
+    statuses = [r.status for r in result.rounds[0].report.results]
+    assert statuses == ["done", "done", "done"] and asked == ["set_light", "notify"]
+    assert home_state(tmp_path)["notifications"][0]["message"] == "Bedroom lamp: bedroom lamp turned on at 30%"
+    prompt = agent.messages("x", backend.catalog)[0]["content"]
+    assert "set_thermostat" in prompt and "send_sms" not in prompt  # the planner sees the user's tools
