@@ -215,8 +215,26 @@ def record_from_plan(rec_id: str, query: str, plan: Plan, plan_text: str, **kwar
 
 
 def record_catalog(record: Record, default: ToolCatalog = ASSISTANT_TOOLS) -> ToolCatalog:
-    """The tools offered for `record`: its own schemas (NesTools) or `default`."""
+    """The tools offered for `record`: its own schemas (NesTools, a custom catalog) or `default`."""
     if record.catalog is None:
         return default
     from tinyagent.tools.schema import catalog_from_json_schemas
     return catalog_from_json_schemas(record.catalog)
+
+
+def dataset_catalog(records: Iterable[Record], default: ToolCatalog = ASSISTANT_TOOLS) -> ToolCatalog:
+    """The one catalog of a training set: `default` when no record carries schemas, else the schemas
+    every record carries (a custom catalog's data, tinyagent/synth/seed_data.py); ValueError naming
+    a record whose catalog differs (per-record catalogs, as in NesTools, have no single label set).
+
+    >>> dataset_catalog([Record("a", "q", "p", ("send_sms",), "single")]) is ASSISTANT_TOOLS
+    True
+    """
+    first: Record | None = None
+    for r in records:
+        if first is None:
+            first = r
+        elif r.catalog != first.catalog:
+            raise ValueError(f"records {first.id!r} and {r.id!r} offer different tool catalogs; "
+                             "a training set needs one catalog")
+    return default if first is None else record_catalog(first, default)

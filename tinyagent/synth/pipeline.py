@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tinyagent.data.records import Record, read_jsonl
+from tinyagent.data.records import Record, read_jsonl, record_catalog
 from tinyagent.synth.offline import DEFAULT_REFERENCE_TIME, generate_offline
 from tinyagent.synth.report import diversity, validation_report
 from tinyagent.synth.splits import sizes_for, split_records, write_splits
@@ -36,8 +36,22 @@ class Dataset:
 def synthesize(size: int, seed: int = 0, generator: str = "offline", out_dir: str | Path = "data/generated",
                reference_time: str = DEFAULT_REFERENCE_TIME, endpoint: str = "", model: str = "",
                llm_requests: int | None = None, val_fraction: float = 0.05,
-               test_fraction: float = 0.05) -> Dataset:
-    """Generate `size` records with `generator`, split them and write the split files."""
+               test_fraction: float = 0.05, catalog: str = "", seeds: str = "") -> Dataset:
+    """Generate `size` records with `generator`, split them and write the split files.
+
+    A `catalog` (a tools module or .py file, tinyagent/tools/loader.py) switches to the user's own
+    tools: records are composed from `seeds` (a JSONL file; empty: `seeds.jsonl` beside the tools
+    module) by `tinyagent.synth.seed_data` (the offline generator for any catalog)."""
+    if catalog:
+        if generator != "offline":
+            raise ValueError(f"generator {generator!r} with a custom catalog: only the offline seed composer "
+                             "is wired to custom catalogs so far")
+        from tinyagent.synth.seed_data import seeds_beside, synthesize_from_seeds
+        from tinyagent.tools.loader import load_tools
+
+        return synthesize_from_seeds(load_tools(catalog), seeds or seeds_beside(catalog), size, seed=seed,
+                                     out_dir=out_dir, val_fraction=val_fraction, test_fraction=test_fraction,
+                                     reference_time=reference_time)
     if generator not in GENERATORS:
         raise ValueError(f"generator must be one of {GENERATORS}, got {generator!r}")
     out_dir = Path(out_dir)
@@ -64,7 +78,14 @@ def _llm_records(size: int, seed: int, run_dir: Path, reference_time: str, endpo
 
 def report(ds: Dataset, execute_sample: int = 0, sandbox_seed: int = 0) -> dict[str, Any]:
     """Validation report (optionally executing the first `execute_sample` records on a sandbox)
-    merged with diversity statistics."""
+    merged with diversity statistics. Records composed from seeds are validated against their own
+    catalog, and were all executed on the user's functions when made (`execute_sample` is ignored)."""
+    if ds.manifest.get("generator") == "seeds":
+        catalog = record_catalog(ds.records[0])
+        rep = validation_report(ds.records, catalog)
+        rep.update(executed=len(ds.records), execution_failed=0, execution_failed_ids=[],
+                   composed_failed=ds.manifest.get("composed_failed", 0))
+        return {"validation": rep, "diversity": diversity(ds.records, catalog)}
     rep = validation_report(ds.records)
     if execute_sample:
         from tinyagent.synth.execcheck import SandboxChecker

@@ -59,14 +59,16 @@ def validation_report(records: Sequence[Record], catalog: ToolCatalog = ASSISTAN
             "execution_failed": len(exec_failed), "execution_failed_ids": exec_failed[:20]}
 
 
-def diversity(records: Sequence[Record]) -> dict[str, Any]:
-    """How varied the dataset is: families, templates, vocabulary, tool sets, shapes, plan lengths."""
+def diversity(records: Sequence[Record], catalog: ToolCatalog | None = None) -> dict[str, Any]:
+    """How varied the dataset is: families, templates, vocabulary, tool sets, shapes, plan lengths.
+    App pairs are counted over `catalog`'s apps (default: the assistant's 9 apps)."""
     words = Counter(w for r in records for w in _WORD.findall(r.query.lower()))
     templates = {(r.meta.get("family"), r.meta.get("template")) for r in records}
     plans = [parse_plan(r.plan) for r in records]
     n_calls = Counter(len(p.tasks) for p in plans)
-    pairs = app_pairs(records)
-    n_pairs = len(list(combinations(APPS, 2)))
+    pairs = app_pairs(records) if catalog is None else app_pairs(records, catalog)
+    apps = APPS if catalog is None else sorted({s.app for s in catalog})
+    n_pairs = len(list(combinations(apps, 2)))
     return {
         "records": len(records),
         "distinct_queries": len({r.query for r in records}),
@@ -75,9 +77,9 @@ def diversity(records: Sequence[Record]) -> dict[str, Any]:
         "vocabulary": len(words),
         "distinct_tool_sets": len({r.tools for r in records}),
         "distinct_plan_skeletons": len({_skeleton(p) for p in plans}),
-        "app_pairs_covered": len(pairs),  # pairs of the 9 apps used together in at least one plan
+        "app_pairs_covered": len(pairs),  # pairs of the catalog's apps used together in at least one plan
         "app_pairs_total": n_pairs,
-        "app_pair_share": round(len(pairs) / n_pairs, 3),
+        "app_pair_share": round(len(pairs) / n_pairs, 3) if n_pairs else 0.0,
         "max_calls_per_plan": max(n_calls, default=0),
         "shapes": dict(Counter(r.shape for r in records).most_common()),
         "calls_per_plan": {str(k): v for k, v in sorted(n_calls.items())},

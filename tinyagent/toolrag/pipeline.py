@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Sequence
 
-from tinyagent.data.records import Record
+from tinyagent.data.records import Record, dataset_catalog
 from tinyagent.data.splits import load_splits  # noqa: F401  (kept name: notebooks 02-04 import it here)
 from tinyagent.toolrag.basic_rag import EmbeddingRAG
 from tinyagent.toolrag.classifier import ClassifierConfig, ToolClassifier, train_classifier
@@ -25,8 +25,11 @@ log = logging.getLogger(__name__)
 
 def train_and_tune(splits: dict[str, list[Record]], config: ClassifierConfig, recall_target: float = 0.998,
                    progress: bool = True) -> ToolClassifier:
-    """Train on splits['train']; tune the threshold on splits['val'] for `recall_target`."""
-    clf = train_classifier(splits["train"], config, progress=progress)
+    """Train on splits['train']; tune the threshold on splits['val'] for `recall_target`. The labels are
+    the tools of the training records' catalog (`dataset_catalog`: the assistant's 16 unless the
+    records carry a custom catalog)."""
+    labels = dataset_catalog(splits["train"]).names
+    clf = train_classifier(splits["train"], config, labels=labels, progress=progress)
     clf.tune_threshold(splits["val"], recall_target=recall_target)
     return clf
 

@@ -20,8 +20,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from tinyagent.data.records import Record
-from tinyagent.tools import ASSISTANT_TOOLS
+from tinyagent.data.records import Record, dataset_catalog
 from tinyagent.report.paper import PAPER_TABLE1
 from tinyagent.report.tables import markdown_table
 from tinyagent.tools.catalog import ToolCatalog
@@ -53,11 +52,13 @@ def default_token_counter() -> Callable[[ToolCatalog, str], int]:
 
 
 def evaluate_selector(name: str, selector: ToolSelector, records: Sequence[Record],
-                      enabled: ToolCatalog = ASSISTANT_TOOLS,
+                      enabled: ToolCatalog | None = None,
                       count_tokens: Callable[[ToolCatalog, str], int] | None = None) -> SelectorRow:
-    """Run `selector` on every record and summarise recall, tools shown and prompt tokens."""
+    """Run `selector` on every record and summarise recall, tools shown and prompt tokens; `enabled`
+    None: the records' catalog (`dataset_catalog`: the assistant's tools unless they carry another)."""
     if not records:
         raise ValueError(f"evaluate_selector({name!r}): no records")
+    enabled = dataset_catalog(records) if enabled is None else enabled
     count_tokens = count_tokens or default_token_counter()
     full, part, shown, tokens, falls, secs = [], [], [], [], 0, 0.0
     for rec in records:
@@ -76,9 +77,9 @@ def evaluate_selector(name: str, selector: ToolSelector, records: Sequence[Recor
 
 
 def table1(selectors: Mapping[str, ToolSelector], records: Sequence[Record],
-           enabled: ToolCatalog = ASSISTANT_TOOLS,
+           enabled: ToolCatalog | None = None,
            count_tokens: Callable[[ToolCatalog, str], int] | None = None) -> list[SelectorRow]:
-    """One `SelectorRow` per named selector, in the mapping's order."""
+    """One `SelectorRow` per named selector, in the mapping's order (`enabled`: see `evaluate_selector`)."""
     count_tokens = count_tokens or default_token_counter()
     return [evaluate_selector(n, s, records, enabled, count_tokens) for n, s in selectors.items()]
 
@@ -115,9 +116,10 @@ def recall_at_k(ranked: Sequence[Sequence[str]], gold: Sequence[Sequence[str]], 
     return {"k": k, "record_recall": float(np.mean(full)), "mean_recall": float(np.mean(part))}
 
 
-def rag_recall_at_k(rag: Any, records: Sequence[Record], catalog: ToolCatalog = ASSISTANT_TOOLS,
+def rag_recall_at_k(rag: Any, records: Sequence[Record], catalog: ToolCatalog | None = None,
                     ks: Sequence[int] = (1, 2, 3, 6)) -> list[dict[str, float]]:
-    """Basic-RAG recall@k on our records: rank the catalog's tools for each query (`rag.rank`)."""
+    """Basic-RAG recall@k on our records: rank the catalog's tools (None: the records') for each query."""
+    catalog = dataset_catalog(records) if catalog is None else catalog
     ranked = [rag.rank(r.query, catalog) for r in records]
     return [recall_at_k(ranked, [r.tools for r in records], k) for k in ks]
 

@@ -33,6 +33,7 @@ class ToolParam:
     description: str  # shown to the planner
     required: bool = True  # optional parameters may be omitted (trailing) or passed as None
     choices: tuple[Any, ...] = ()  # allowed literal values, empty = any value of `type`
+    default: Any = None  # value an omitted optional parameter takes (None: the tool's own default)
 
     def __post_init__(self) -> None:
         if self.type not in PARAM_TYPES:

@@ -29,9 +29,8 @@ from typing import Any, Protocol
 
 import torch
 
-from tinyagent.data.records import Record
+from tinyagent.data.records import Record, record_catalog
 from tinyagent.planner.prompt import Example, build_messages
-from tinyagent.tools.assistant import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import ToolCatalog
 
 log = logging.getLogger(__name__)
@@ -73,13 +72,16 @@ class ToolMix(Protocol):
     def tools(self, query: str, gold: Sequence[str], catalog: ToolCatalog, rng: random.Random) -> ToolCatalog: ...
 
 
-def record_messages(record: Record, rng: random.Random, *, catalog: ToolCatalog = ASSISTANT_TOOLS,
+def record_messages(record: Record, rng: random.Random, *, catalog: ToolCatalog | None = None,
                     min_negatives: int = 0, max_negatives: int = 4, retriever: Retriever | None = None,
                     n_examples: int = 0, tool_mix: ToolMix | None = None) -> list[dict[str, str]]:
     """The chat messages of one training prompt for `record` (tools sampled with `rng`).
 
-    Without `tool_mix` the tools are gold + min..max random distractors (the paper's recipe).
+    Without `tool_mix` the tools are gold + min..max random distractors (the paper's recipe). The
+    distractors come from `catalog`, by default the record's own (`record_catalog`: the assistant's
+    16 tools unless the record carries a custom catalog's schemas).
     """
+    catalog = record_catalog(record) if catalog is None else catalog
     if tool_mix is not None:
         tools = tool_mix.tools(record.query, record.tools, catalog, rng)
     else:
@@ -118,7 +120,7 @@ class PlanDataset(torch.utils.data.Dataset):
     min_negatives: int = 0
     max_negatives: int = 4
     max_len: int = 1536
-    catalog: ToolCatalog = ASSISTANT_TOOLS
+    catalog: ToolCatalog | None = None  # None: each record's own (`record_catalog`)
     retriever: Retriever | None = None
     n_examples: int = 0
     tool_mix: ToolMix | None = None  # None: gold + random distractors

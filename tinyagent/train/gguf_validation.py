@@ -27,12 +27,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tinyagent.data.records import Record
+from tinyagent.data.records import Record, record_catalog
 from tinyagent.metrics.dag import score_plan
 from tinyagent.planner import Planner
 from tinyagent.planner.backends.base import GenerationConfig
 from tinyagent.planner.planner import ExampleRetriever, ToolSelector
-from tinyagent.tools.assistant import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import ToolCatalog
 from tinyagent.train.export import QUANT_TYPES, merged_state_dict, quantize_gguf, write_gguf
 from tinyagent.train.validation import validate_planner
@@ -54,13 +53,15 @@ def export_in_training(model: Any, out_dir: str | Path, *, base_gguf: str | Path
     return path
 
 
-def validate_selected(planner: Planner, records: Sequence[Record], catalog: ToolCatalog) -> dict[str, Any]:
-    """Plan each record as served (the planner's selector picks among `catalog`) and score it."""
+def validate_selected(planner: Planner, records: Sequence[Record], catalog: ToolCatalog | None) -> dict[str, Any]:
+    """Plan each record as served (the planner's selector picks among `catalog`, None: the record's
+    own, `record_catalog`) and score it."""
     errors: Counter[str] = Counter()
     samples = []
     for rec in records:
-        run = planner.plan(rec.query, enabled=catalog, now=rec.now())
-        score = score_plan(run.text, rec.plan, catalog=catalog)
+        tools = record_catalog(rec) if catalog is None else catalog
+        run = planner.plan(rec.query, enabled=tools, now=rec.now())
+        score = score_plan(run.text, rec.plan, catalog=tools)
         errors[score.error or "success"] += 1
         if len(samples) < 3:
             samples.append({"id": rec.id, "pred": run.text, "success": score.success})
@@ -74,7 +75,7 @@ class GGUFValidator:
     def __init__(self, records: Sequence[Record], *, work_dir: str | Path, base_gguf: str | Path | None = None,
                  quant: str = "f16", selector: ToolSelector | None = None, max_new_tokens: int = 192,
                  n_threads: int = 2, seed: int = 0, min_negatives: int = 0, max_negatives: int = 3,
-                 catalog: ToolCatalog = ASSISTANT_TOOLS, retriever: ExampleRetriever | None = None,
+                 catalog: ToolCatalog | None = None, retriever: ExampleRetriever | None = None,
                  n_examples: int = 0):
         if not records:
             raise ValueError("GGUFValidator needs at least one validation record")

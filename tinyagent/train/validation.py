@@ -7,7 +7,7 @@ validation run sees the same prompts and scores are comparable across steps.
 
 Example:
     >>> from tinyagent.agent.scripted import ScriptedBackend
-    >>> from tinyagent.data.records import Record
+    >>> from tinyagent.data.records import Record, record_catalog
     >>> gold = '1. get_phone_number("Sid")\\n2. join()<END_OF_PLAN>'
     >>> rec = Record("r1", "What is Sid's number?", gold, ("get_phone_number",), "single")
     >>> validate_planner(Planner(ScriptedBackend([gold])), [rec])["success"]
@@ -22,10 +22,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from tinyagent.data.records import Record
+from tinyagent.data.records import Record, record_catalog
 from tinyagent.metrics.dag import score_plan
 from tinyagent.planner import Planner
-from tinyagent.tools.assistant import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import ToolCatalog
 from tinyagent.train.data import Retriever, record_messages
 
@@ -40,7 +39,7 @@ def model_planner(model: Any, tokenizer: Any) -> Planner:
 
 
 def validate(model: Any, tokenizer: Any, records: Sequence[Record], *, seed: int = 0, min_negatives: int = 0,
-             max_negatives: int = 4, max_new_tokens: int = 192, catalog: ToolCatalog = ASSISTANT_TOOLS,
+             max_negatives: int = 4, max_new_tokens: int = 192, catalog: ToolCatalog | None = None,
              retriever: Retriever | None = None, n_examples: int = 0) -> dict[str, Any]:
     """Greedy-decode a plan per record with the in-memory `model` and score it (see `validate_planner`)."""
     was_training = model.training
@@ -53,12 +52,13 @@ def validate(model: Any, tokenizer: Any, records: Sequence[Record], *, seed: int
 
 
 def validate_planner(planner: Planner, records: Sequence[Record], *, seed: int = 0, min_negatives: int = 0,
-                     max_negatives: int = 4, max_new_tokens: int = 192, catalog: ToolCatalog = ASSISTANT_TOOLS,
+                     max_negatives: int = 4, max_new_tokens: int = 192, catalog: ToolCatalog | None = None,
                      retriever: Retriever | None = None, n_examples: int = 0) -> dict[str, Any]:
     """Plan each record with `planner` (any backend: in-memory model, exported GGUF, ...) and score it.
 
     Returns the success rate, counts per error and three samples. Prompts are the training prompts
-    (`record_messages`); the planner's own selector and retriever are not used.
+    (`record_messages`); the planner's own selector and retriever are not used. `catalog` None: each
+    record's own (`record_catalog`).
     """
     if not records:
         raise ValueError("validate() needs at least one record")
@@ -67,11 +67,12 @@ def validate_planner(planner: Planner, records: Sequence[Record], *, seed: int =
     samples = []
     for i, rec in enumerate(records):
         rng = random.Random(f"val-{seed}-{i}")
-        msgs = record_messages(rec, rng, catalog=catalog, min_negatives=min_negatives,
+        tools = record_catalog(rec) if catalog is None else catalog
+        msgs = record_messages(rec, rng, catalog=tools, min_negatives=min_negatives,
                                max_negatives=max_negatives, retriever=retriever, n_examples=n_examples)
-        run = planner.start_messages(msgs, catalog, config=config).finish()
+        run = planner.start_messages(msgs, tools, config=config).finish()
         pred = run.text  # the stop string is not part of it; the metric does not need it
-        score = score_plan(pred, rec.plan, catalog=catalog)
+        score = score_plan(pred, rec.plan, catalog=tools)
         errors[score.error or "success"] += 1
         if len(samples) < 3:
             samples.append({"id": rec.id, "pred": pred, "success": score.success})

@@ -1,0 +1,1 @@
+"""Example tool catalogs from other domains (see README, "Bring your own tools")."""
