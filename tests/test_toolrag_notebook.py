@@ -28,7 +28,11 @@ def test_notebook_runs_with_papermill(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["splits"]["train"] == 48 and metrics["steps"] == 3
     rows = {r["selector"].split(" (")[0]: r for r in metrics["table1"]}
-    assert set(rows) == {"no RAG", "basic RAG top-3", "basic RAG top-6", "classifier"}
+    assert set(rows) == {"no RAG", "basic RAG top-3", "basic RAG top-6", "basic RAG: 1 nearest queries",
+                         "basic RAG: 3 nearest queries", "classifier"}
+    # The paper's basic RAG shows the tools of the nearest training queries: one neighbour, fewer tools.
+    assert rows["basic RAG: 1 nearest queries"]["avg_tools"] <= rows["basic RAG: 3 nearest queries"]["avg_tools"]
+    assert rows["basic RAG: 3 nearest queries"]["record_recall"] >= rows["basic RAG: 1 nearest queries"]["record_recall"]
     assert rows["no RAG"]["record_recall"] == 1.0 and rows["no RAG"]["avg_tools"] == 16
     assert rows["basic RAG top-3"]["avg_tools"] == 3
     assert rows["basic RAG top-3"]["avg_prompt_tokens"] < rows["no RAG"]["avg_prompt_tokens"]

@@ -121,8 +121,8 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
 OPEN_PAGES: dict[str, object] = {}  # name -> playwright Page: each is screenshotted when a test ends
 
 
-@pytest.fixture(scope="session")
-def playwright_session(chromium_path):
+@pytest.fixture(scope="module")  # not session: the sync API keeps an asyncio loop running in this thread
+def playwright_session(chromium_path):  # until it stops, and later tests call asyncio.run()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
