@@ -18,13 +18,13 @@ Example:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
+from tinyagent.data.splits import file_sha256
 from tinyagent.factory import add_planner_options, planner_from_args
 
 log = logging.getLogger(__name__)
@@ -39,14 +39,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="JSONL the in-context examples are retrieved from (never the evaluated split)")
     p.add_argument("--limit", type=int, default=None, help="only the first N records")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def settings_of(args: argparse.Namespace) -> dict[str, Any]:

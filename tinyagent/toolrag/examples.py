@@ -24,6 +24,7 @@ import numpy as np
 
 from tinyagent.atomic import atomic_open
 from tinyagent.data.records import Record, normalize_query, read_jsonl
+from tinyagent.data.splits import file_sha256
 from tinyagent.planner.prompt import Example
 from tinyagent.tools.catalog import ToolCatalog
 from tinyagent.toolrag.embed import DEFAULT_ENCODER, Encoder, load_encoder
@@ -39,15 +40,6 @@ class Retrieval:
     records: list[Record]  # the training records behind them, same order
     similarities: list[float]  # cosine similarity of each to the query
     fallback: str | None  # why examples outside the selected tools were used, else None
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _save_npy_atomic(path: Path, array: np.ndarray) -> None:
