@@ -12,7 +12,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from typing import Iterator, Sequence
 import pytest
 
 from tests.browser.lab_ui import REPO, SHOTS
+from tests.conftest import _free_port  # one helper for every server a test starts
 
 SMOKE_RUN = REPO / "outputs" / "ci-smoke"  # scripts/test.sh's smoke run (built here when missing)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -38,12 +38,6 @@ class Lab:
 
     def lab_url(self) -> str:
         return f"{self.url}/lab?token={self.token}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_http(url: str, proc: subprocess.Popen, log: Path, seconds: float) -> None:
