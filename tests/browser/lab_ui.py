@@ -31,14 +31,15 @@ def shot(page: Page, test: str, step: str) -> Path:
 
 def open_notebook(page: Page, lab_url: str, path: str) -> None:
     """Open the lab and double-click through the file browser to `path` (folders, then the file)."""
-    page.goto(lab_url)
-    # The lab restores the last workspace, file browser folder included: start from the root, as a
-    # path from the repository root is given.
+    # A fresh workspace: the lab otherwise restores the last one, file browser folder included, and
+    # a restore that lands after our first click moves the browser under our feet (seen in CI).
+    page.goto(lab_url + ("&" if "?" in lab_url else "?") + "reset")
     page.locator("#filebrowser .jp-BreadCrumbs-home").first.click(timeout=60_000)
     listing = page.locator("#filebrowser .jp-DirListing-content")
-    for part in path.split("/"):
-        item = listing.locator(".jp-DirListing-itemText", has_text=re.compile(rf"^{re.escape(part)}$"))
-        item.first.dblclick(timeout=60_000)
+    *folders, name = path.split("/")
+    for depth, part in enumerate(folders, start=1):
+        _open_folder(page, listing, part, "/".join(folders[:depth]))
+    _item(listing, name).first.dblclick(timeout=60_000)
     page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=60_000)
     # JupyterLab 4.6 may ask which kernel to start (the notebook's own is preselected): confirm it,
     # as a user would; the status bar then names the kernel that started.
@@ -49,6 +50,25 @@ def open_notebook(page: Page, lab_url: str, path: str) -> None:
         return
     dialog.locator("button", has_text=re.compile("^Select$")).click()
 
+
+def _item(listing: Locator, name: str) -> Locator:
+    return listing.locator(".jp-DirListing-itemText", has_text=re.compile(rf"^{re.escape(name)}$"))
+
+
+def _open_folder(page: Page, listing: Locator, name: str, want: str, tries: int = 3) -> None:
+    """Double-click folder `name` until the breadcrumbs end with it (`want`: its path from the root).
+
+    A double-click that lands while the listing re-renders opens nothing: look, and try again.
+    """
+    for _ in range(tries):
+        _item(listing, name).first.dblclick(timeout=60_000)
+        try:
+            page.wait_for_function("name => (document.querySelector('#filebrowser .jp-BreadCrumbs')?.textContent"
+                                   " || '').trim().endsWith(name)", arg=name, timeout=15_000)
+            return
+        except Exception:  # still in the parent folder: the click fell between two renders
+            continue
+    raise AssertionError(f"the file browser did not open folder {want!r} after {tries} double-clicks")
 
 def run_all(page: Page) -> None:
     """Run > Run All, from the menu bar."""

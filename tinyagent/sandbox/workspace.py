@@ -140,11 +140,10 @@ class Workspace:
         real = confine(self.root, path)
         key = hashlib.sha256(str(real.relative_to(self.root)).casefold().encode("utf-8")).hexdigest()[:32]
         lock_dir = confine(self.root, self.root / LOCK_DIR)
-        if not lock_dir.is_dir():
-            try:
-                lock_dir.mkdir()
-            except OSError as exc:  # a file (or a link to one) sits where the lock folder belongs
-                raise ToolError(f"cannot use the lock folder {LOCK_DIR}/: {exc}") from None
+        try:  # exist_ok: the first writes of two processes race to create it
+            lock_dir.mkdir(exist_ok=True)
+        except OSError as exc:  # a file (or a link to one) sits where the lock folder belongs
+            raise ToolError(f"cannot use the lock folder {LOCK_DIR}/: {exc}") from None
         lock_file = confine(self.root, lock_dir / f"{key}.lock")
         try:
             with FileLock(lock_file, timeout=LOCK_TIMEOUT):  # a new object per use: one flock per holder
