@@ -56,19 +56,27 @@ def _item(listing: Locator, name: str) -> Locator:
 
 
 def _open_folder(page: Page, listing: Locator, name: str, want: str, tries: int = 3) -> None:
-    """Double-click folder `name` until the breadcrumbs end with it (`want`: its path from the root).
+    """Double-click folder `name` until the breadcrumbs' last folder is `name` (`want`: its path from the root).
 
     A double-click that lands while the listing re-renders opens nothing: look, and try again.
     """
     for _ in range(tries):
         _item(listing, name).first.dblclick(timeout=60_000)
         try:
-            page.wait_for_function("name => (document.querySelector('#filebrowser .jp-BreadCrumbs')?.textContent"
-                                   " || '').trim().endsWith(name)", arg=name, timeout=15_000)
+            page.wait_for_function(_LAST_CRUMB_IS, arg=name, timeout=15_000)
             return
         except Exception:  # still in the parent folder: the click fell between two renders
             continue
-    raise AssertionError(f"the file browser did not open folder {want!r} after {tries} double-clicks")
+    crumbs = page.locator("#filebrowser .jp-BreadCrumbs").first.text_content()
+    raise AssertionError(f"the file browser did not open folder {want!r} after {tries} double-clicks; "
+                         f"it shows {crumbs!r}")
+
+
+# The breadcrumbs read "/ outputs / browser /": their last non-empty part is the open folder.
+_LAST_CRUMB_IS = """name => {
+    const parts = (document.querySelector('#filebrowser .jp-BreadCrumbs')?.textContent || '')
+        .split('/').map(s => s.trim()).filter(Boolean);
+    return parts[parts.length - 1] === name; }"""
 
 def run_all(page: Page) -> None:
     """Run > Run All, from the menu bar."""
