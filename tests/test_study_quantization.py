@@ -7,6 +7,7 @@ Usage: .venv/bin/python -m pytest tests/test_study_quantization.py -q
 """
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from tests.test_study import write_test_data
 from tinyagent.evaluate import load_eval_records
 from tinyagent.evaluate.harness import read_predictions
 from tinyagent.planner.models import default_planner_gguf
-from tinyagent.study.quantization import Candidate, compare_models
+from tinyagent.study.quantization import Candidate, compare_models, with_grammar
 from tinyagent.report.tables import table2_markdown
 from tinyagent.toolrag.selection import AllTools
 
@@ -51,3 +52,16 @@ def test_bad_candidates_are_refused(tmp_path: Path):
     gone = [Candidate("a", "x", tmp_path / "missing.gguf", "Q4_0", False)]
     with pytest.raises(FileNotFoundError, match="missing.gguf"):
         compare_models(gone, records, AllTools(), data=data, out_dir=tmp_path)
+
+
+def test_a_grammar_row_plans_the_same_model_constrained(tmp_path: Path):
+    data = write_test_data(tmp_path)
+    records = load_eval_records(data)[:2]
+    models = with_grammar([Candidate("base", "shipped Q4_1", default_planner_gguf(), "Q4_1", False)], ["base"])
+    rows = compare_models(models, records, AllTools(), data=data, out_dir=tmp_path / "eval", max_tokens=4, threads=1)
+    assert [(r["name"], r["grammar"]) for r in rows] == [("base", False), ("base_grammar", True)]
+    configs = [json.loads((Path(r["eval_dir"]) / "config.json").read_text()) for r in rows]
+    assert [c["grammar"] for c in configs] == [False, True]
+    assert all(r["n"] == 2 for r in rows)
+    with pytest.raises(KeyError, match="no Table 2 row named"):
+        with_grammar(models, ["f16"])

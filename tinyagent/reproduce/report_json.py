@@ -30,6 +30,7 @@ def table2_entries(layout: RunLayout) -> list[dict[str, Any]]:
     for r in result.table2:
         low, high = r["ci95"]
         out.append({"model": r["name"], "label": r["label"], "quant": r["quant"], "qat": r["qat"],
+                    "grammar": bool(r.get("grammar", False)),
                     "selector": result.selector, "split": r.get("split", "test"), "n": r["n"],
                     "success": r["success_rate"], "ci_low": low, "ci_high": high,
                     "size_mb": round(r["size_bytes"] / 1e6, 1), "latency_p50_s": r["latency_p50_s"],

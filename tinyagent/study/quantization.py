@@ -12,7 +12,7 @@ Usage:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -35,13 +35,14 @@ class Candidate:
     quant: str  # storage type as llama.cpp names it: F16, Q4_0, Q4_1
     qat: bool  # fine-tuned with fake Q4_0 quantization
     max_records: int | None = None  # plan only the first N records (e.g. the slow, always-failing base model)
+    grammar: bool = False  # decode constrained by the plan grammar of the shown tools
 
 
 def table2_row(c: Candidate, summary: dict[str, Any], eval_dir: Path) -> dict[str, Any]:
     """The Table 2 row of one evaluated model (contract read by notebook 05)."""
     paper, lat = summary["paper"], summary["latency_s"]["plan"]
     return {"name": c.name, "label": c.label, "gguf": str(c.gguf), "quant": c.quant, "qat": c.qat,
-            "size_bytes": c.gguf.stat().st_size, "n": paper["n"], "successes": paper["successes"],
+            "grammar": c.grammar, "size_bytes": c.gguf.stat().st_size, "n": paper["n"], "successes": paper["successes"],
             "success_rate": paper["success_rate"], "ci95": list(paper["ci95"]),
             "strict_success_rate": summary["strict"]["success_rate"],
             "latency_p50_s": lat["p50"], "latency_p95_s": lat["p95"],
@@ -62,8 +63,9 @@ def compare_models(models: Sequence[Candidate], records: Sequence[Record], selec
     if missing:
         raise FileNotFoundError(f"GGUF files not found: {missing}")
     out = Path(out_dir)
-    run = EvalRun("table2", selector_label, selector)
-    backends = {m.name: make_backend("llamacpp", str(m.gguf), n_threads=threads) for m in models}
+    runs = {m.name: EvalRun("table2", selector_label, selector, grammar=m.grammar) for m in models}
+    by_file = {str(m.gguf): make_backend("llamacpp", str(m.gguf), n_threads=threads) for m in models}
+    backends = {m.name: by_file[str(m.gguf)] for m in models}  # a grammar row shares its model's backend
     summaries: dict[str, dict[str, Any]] = {}
     done: dict[str, int] = {}  # records evaluated so far per model
     ends = list(range(chunk, len(records), chunk)) + [len(records)]
@@ -75,7 +77,7 @@ def compare_models(models: Sequence[Candidate], records: Sequence[Record], selec
                 if done.get(m.name) == len(part):
                     continue  # this model's (shorter) share is finished
                 base = base_settings(data, Path(m.gguf), max_tokens)
-                summaries[m.name] = run_one(run, part, backends[m.name], out / m.name, base, progress=False)
+                summaries[m.name] = run_one(runs[m.name], part, backends[m.name], out / m.name, base, progress=False)
                 done[m.name] = len(part)
                 bar.n = sum(s["n"] for s in summaries.values())
                 bar.refresh()
@@ -135,6 +137,27 @@ def table2_candidates(base_gguf: Path, ft_gguf: Mapping[str, Path], qat_gguf: Ma
             Candidate("f16_qat", "fine-tuned + QAT, f16", Path(qat_gguf["f16"]), "F16", True, max_records=side_records),
             *(quant_candidate(q, ft_gguf, qat_gguf, side_records) for q in extra_quants),
             *(quant_candidate(n, ft_gguf, qat_gguf, None if n == served else side_records) for n in four_bit)]
+
+
+def with_grammar(models: Sequence[Candidate], names: Sequence[str]) -> list[Candidate]:
+    """`models` plus a grammar-constrained row (`<name>_grammar`) for each of `names`, after its model.
+
+    Why: a third of the served model's failures were unparsable plans; this row measures what
+    constrained decoding buys on the same records, so the choice to serve it can be made by number.
+
+    >>> rows = with_grammar([Candidate("f16", "fine-tuned, f16", Path("f.gguf"), "F16", False)], ["f16"])
+    >>> [(c.name, c.label, c.grammar) for c in rows]
+    [('f16', 'fine-tuned, f16', False), ('f16_grammar', 'fine-tuned, f16, grammar-constrained', True)]
+    """
+    known = {m.name for m in models}
+    if unknown := [n for n in names if n not in known]:
+        raise KeyError(f"no Table 2 row named {unknown} to add a grammar row for; rows: {sorted(known)}")
+    out: list[Candidate] = []
+    for m in models:
+        out.append(m)
+        if m.name in names:
+            out.append(replace(m, name=f"{m.name}_grammar", label=f"{m.label}, grammar-constrained", grammar=True))
+    return out
 
 
 def table2_rows(models: Sequence[Candidate], splits: Mapping[str, tuple[Sequence[Record], Path]], selector: Any, *,
