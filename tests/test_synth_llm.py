@@ -194,3 +194,79 @@ def test_pipeline_llm_generator_writes_splits(llama_server, tmp_path):
     assert len(run) == 2 and len(ds.records) <= 2  # every accepted record (maybe none) is in the splits
     assert sum(v["records"] for v in ds.manifest["splits"].values()) == len(ds.records)
     assert report(ds)["validation"]["valid"] == len(ds.records)
+
+
+# --- any catalog: the example home-automation tools ------------------------------------------------
+
+HOME = "tinyagent.examples.home.tools"
+
+
+def _home():
+    from tinyagent.tools.loader import load_tools
+    return load_tools(HOME)
+
+
+def test_custom_catalog_prompts_validation_and_execution(tmp_path):
+    """Prompts show only the home tools; assistant tools are unknown there; a valid plan that the home
+    functions refuse is rejected as does_not_run; accepted records carry the home schemas."""
+    tools = _home()
+    seen_systems = []
+    answers = [lambda m: good(m, "please handle the house thing"),
+               lambda m: 'Query: text sid hi\nPlan:\n1. send_sms(["+1"], "hi")\n2. join()<END_OF_PLAN>',
+               lambda m: 'Query: find the unicorn stable\nPlan:\n1. find_device("a unicorn stable")\n'
+                         '2. join()<END_OF_PLAN>']
+
+    def script(n, messages):
+        seen_systems.append(messages[0]["content"])
+        return _resp(answers[n - 1](messages))
+
+    totals = run_llm_synthesis(_cfg(concurrency=1, pool_size=40), tmp_path, 3, client=ScriptedClient(script),
+                               tools=tools)
+    assert totals["accepted"] == 1, totals
+    assert totals["rejected_by_reason"] == {"unknown_tool": 1, "does_not_run": 1}
+    for system in seen_systems:
+        listed = [line[2:].split("(")[0] for line in system.splitlines() if line.startswith("- ")]
+        assert listed and set(listed) <= set(tools.catalog.names), listed
+    rec = JsonlLog(tmp_path / "accepted.jsonl").rows[0]
+    assert {s["function"]["name"] for s in rec["catalog"]} == set(tools.catalog.names)
+    assert check_plan(rec["plan"], tools.catalog) == []
+    with pytest.raises(ValueError, match="catalog"):  # resuming the run over another catalog is refused
+        run_llm_synthesis(_cfg(concurrency=1, pool_size=40), tmp_path, 3, client=ScriptedClient(script))
+
+
+def test_synthesize_llm_on_a_custom_catalog_writes_splits_over_it(tmp_path, monkeypatch):
+    from tinyagent.data.records import read_jsonl
+    from tinyagent.synth import llm
+    from tinyagent.synth.pipeline import report, synthesize
+
+    counter = iter(range(10**6))
+    client = ScriptedClient(lambda n, m: _resp(good(m, f"house request number {next(counter)}")))
+    monkeypatch.setattr(llm.LLMSynthesizer, "_client", lambda self: client)
+    ds = synthesize(6, seed=0, generator="llm", out_dir=tmp_path, endpoint="http://unused/v1", model="fake",
+                    llm_requests=6, catalog=HOME)
+    names = set(_home().catalog.names)
+    assert len(ds.records) == 6 and ds.manifest["generator"] == "llm" and ds.manifest["catalog"] == HOME
+    for split in ("train", "val", "test"):
+        for r in read_jsonl(tmp_path / f"{split}.jsonl"):
+            assert {s["function"]["name"] for s in r.catalog} == names
+    rep = report(ds)
+    assert rep["validation"]["valid"] == 6 and rep["validation"]["executed"] == 6
+
+
+def test_real_server_with_a_custom_catalog(llama_server, tmp_path):
+    """SmolLM2 behind llama.cpp's OpenAI server writes data for the home tools: every accepted plan
+    validates against them and runs on their functions; every answer is accounted for."""
+    tools = _home()
+    cfg = LLMConfig.from_env(base_url=llama_server, model="smollm2", temperature=0.8, max_tokens=64, shots=1,
+                             concurrency=2, pool_size=40)
+    totals = run_llm_synthesis(cfg, tmp_path, 4, tools=tools)
+    assert totals["requests_done"] == 4 and totals["attempts"] == totals["accepted"] + totals["rejected"] >= 4
+    from tinyagent.synth.seed_data import PlanRunner
+    runner = PlanRunner(tools)
+    try:
+        for r in JsonlLog(tmp_path / "accepted.jsonl").rows:
+            assert check_plan(r["plan"], tools.catalog) == []
+            assert runner.errors(parse_plan(r["plan"])) == []
+    finally:
+        runner.close()
+    print(f"SmolLM2 on the home catalog: {totals['accepted']} accepted, {totals['rejected_by_reason']}")

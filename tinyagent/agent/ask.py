@@ -3,6 +3,7 @@
     python -m tinyagent ask "Text Sid that I am running late" --workspace outputs/sandbox
     python -m tinyagent ask "Email Lutfi the quarterly report" --yes --joiner fallback
     python -m tinyagent ask --audio request.wav --yes      # speech input, transcribed offline (Whisper)
+    python -m tinyagent ask "Dim the kitchen light" --tools tinyagent.examples.home.tools --outputs outputs/custom
 
 Unless --model / --selector say otherwise, the planner is the newest run's served (fine-tuned)
 GGUF and its ToolRAG classifier picks the tools (report.json "served" under outputs/, or --outputs);
@@ -34,6 +35,7 @@ from tinyagent.execute.results import TaskEvent
 from tinyagent.factory import add_planner_options
 from tinyagent.plan.render import render_task
 from tinyagent.plan.types import Task
+from tinyagent.tools.backend import ToolBackend
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--audio", default=None, metavar="FILE",
                    help="speak instead of typing: transcribe this audio file offline (Whisper) as the query")
     p.add_argument("--yes", action="store_true", help="approve every tool with side effects without asking")
-    p.add_argument("--workspace", default="outputs/sandbox", help="sandbox workspace folder")
+    p.add_argument("--workspace", default="outputs/sandbox",
+                   help="sandbox workspace folder (with --tools: the folder your functions keep their state in)")
+    p.add_argument("--tools", default=None, metavar="MODULE",
+                   help="run your own tools instead of the assistant's: a dotted module path or .py file "
+                        "(README, 'Bring your own tools'); pair it with a run trained on them (--outputs)")
     add_planner_options(p, served_defaults=True)  # backend, model, selector, grammar, decoding: shared with `eval`
     p.add_argument("--joiner", default="llm", choices=["llm", "fallback"],
                    help="llm: ask the model for Finish/Replan (falls back when unreadable); fallback: summary only")
@@ -95,20 +101,39 @@ def print_event(event: TaskEvent, out: TextIO | None = None) -> None:
     out.flush()
 
 
+def tool_backend(args: argparse.Namespace) -> ToolBackend:
+    """What runs the plan's tools: the sandbox assistant, or the user's functions named by --tools.
+
+    A bad --tools value (no such module, JSON schemas without functions) raises ValueError naming it.
+    """
+    workspace = Path(args.workspace)
+    if not getattr(args, "tools", None):
+        from tinyagent.sandbox import SandboxBackend
+        return SandboxBackend(workspace)
+    from tinyagent.execute.python_backend import PythonToolBackend
+    from tinyagent.tools.loader import load_tools
+
+    loaded = load_tools(args.tools)  # CatalogLoadError is a ValueError naming the source
+    if loaded.functions is None:
+        raise ValueError(f"--tools {args.tools!r}: JSON schemas have no functions to run; give a Python module")
+    workspace.mkdir(parents=True, exist_ok=True)
+    return PythonToolBackend(loaded, workdir=workspace)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run `ask`; returns the exit status."""
     from tinyagent import factory
     from tinyagent.agent.joiner import Joiner
     from tinyagent.agent.loop import Agent
-    from tinyagent.sandbox import SandboxBackend
 
     query = query_text(args)
+    tools = tool_backend(args)  # before the model loads: a bad --tools fails fast
     for line in factory.apply_served_defaults(args):  # the newest run's planner and classifier, unless given
         print(line, file=sys.stderr)
     planner = factory.planner_from_args(args)
     print(f"planner: {planner.name}; tools chosen by: {factory.describe_selector(planner.selector)}", file=sys.stderr)
     try:
-        agent = Agent(planner, tool_backend=SandboxBackend(Path(args.workspace)),
+        agent = Agent(planner, tool_backend=tools,
                       joiner=Joiner(planner.backend, mode=args.joiner), max_rounds=args.max_rounds)
         result = agent.run(query, approve=None if args.yes else TerminalApproval(), on_event=print_event)
     finally:

@@ -8,9 +8,17 @@ AsyncOpenAI, a semaphore) and retry transport errors with exponential backoff. R
 same output directory resumes: finished requests are skipped, an interrupted one is redone and
 only its unrecorded answers are written.
 
+Any catalog: given the user's tools (`tools=load_tools(...)`, `--catalog`) the prompts show that
+catalog's tools, the few-shot pool is composed from its seed examples (`seeds`, `--seeds`;
+tinyagent/synth/seed_data.py), every accepted plan is executed on the user's functions (a plan
+that does not run is rejected as `does_not_run`), and the records carry the catalog's schemas, as
+the seed composer's do, so notebooks 02-05 read them unchanged.
+
 Usage:
     .venv/bin/python -m tinyagent.synth.llm --out data/generated/llm --requests 200 \\
         --base-url http://127.0.0.1:8000/v1 --model smollm2 --concurrency 4
+    .venv/bin/python -m tinyagent.synth.llm --out data/generated/home --requests 200 \\
+        --base-url http://127.0.0.1:8000/v1 --model smollm2 --catalog tinyagent.examples.home.tools
 Settings also come from TINYAGENT_LLM_BASE_URL, TINYAGENT_LLM_MODEL, TINYAGENT_LLM_API_KEY
 (falling back to OPENAI_BASE_URL / OPENAI_API_KEY).
 """
@@ -26,12 +34,15 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from tinyagent.data.records import normalize_query, record_from_plan
+from tinyagent.data.records import Record, normalize_query, record_from_plan
 from tinyagent.plan.render import render_plan
 from tinyagent.synth.llm_prompt import Job, build_messages, check_answer, sample_job
 from tinyagent.synth.offline import DEFAULT_REFERENCE_TIME, generate_offline
 from tinyagent.synth.store import SynthStore
 from tinyagent.tools.assistant import ASSISTANT_TOOLS
+from tinyagent.tools.catalog import ToolCatalog
+from tinyagent.tools.loader import LoadedTools
+from tinyagent.tools.schema import catalog_schemas
 
 log = logging.getLogger(__name__)
 
@@ -110,15 +121,50 @@ async def _complete(client: Any, cfg: LLMConfig, messages: list[dict[str, str]])
     raise AssertionError("unreachable")
 
 
-class LLMSynthesizer:
-    """Runs requests against `client` (an AsyncOpenAI or compatible object) into a SynthStore."""
+CUSTOM_POOL_MAX = 200  # composed few-shot records for a custom catalog (each one is executed once)
 
-    def __init__(self, cfg: LLMConfig, out_dir: str | Path, client: Any = None) -> None:
+
+class LLMSynthesizer:
+    """Runs requests against `client` (an AsyncOpenAI or compatible object) into a SynthStore.
+
+    `tools`: a user's catalog with its functions (default: the 16 assistant tools and the offline
+    generator's pool); `seeds`: its seed examples (default: seeds.jsonl beside the tools module)."""
+
+    def __init__(self, cfg: LLMConfig, out_dir: str | Path, client: Any = None, *,
+                 tools: LoadedTools | None = None, seeds: str | Path | None = None) -> None:
+        if tools is not None and tools.functions is None:
+            raise ValueError(f"catalog {tools.source!r}: JSON schemas have no functions, so no seed examples can "
+                             "be composed or plans executed; give a Python tools module")
         self.cfg = cfg
-        self.store = SynthStore(out_dir, cfg.resume_key())
+        self.tools = tools
+        self.catalog: ToolCatalog = tools.catalog if tools else ASSISTANT_TOOLS
+        # None for the assistant's tools: runs written before catalogs existed have no such key
+        key = cfg.resume_key() | {"catalog": tools.source if tools else None}
+        self.store = SynthStore(out_dir, key)
         self.client = client or self._client()
-        self.pool = generate_offline(cfg.pool_size, seed=cfg.seed, reference_time=cfg.reference_time)
+        self.pool = self._pool(seeds)
+        self.schemas = tuple(catalog_schemas(self.catalog, extensions=True)) if tools else None
+        self.runner = self._runner()
         self.seen = {normalize_query(r["query"]) for r in self.store.accepted.rows}
+
+    def _pool(self, seeds: str | Path | None) -> list[Record]:
+        """Few-shot examples: the offline generator's, or records composed from the catalog's seeds."""
+        if self.tools is None:
+            return generate_offline(self.cfg.pool_size, seed=self.cfg.seed, reference_time=self.cfg.reference_time)
+        from tinyagent.synth.seed_data import compose_records, seeds_beside
+        from tinyagent.synth.seeds import load_seeds
+
+        seed_list = load_seeds(seeds or seeds_beside(self.tools.source), self.catalog)
+        n = min(self.cfg.pool_size, CUSTOM_POOL_MAX)
+        return compose_records(self.tools, seed_list, n, seed=self.cfg.seed, reference_time=self.cfg.reference_time)[0]
+
+    def _runner(self) -> Any:
+        """Executes accepted plans on the user's functions (None for the assistant or JSON schemas)."""
+        if self.tools is None:
+            return None
+        from tinyagent.synth.seed_data import PlanRunner
+
+        return PlanRunner(self.tools)
 
     def _client(self) -> Any:
         from openai import AsyncOpenAI
@@ -129,7 +175,8 @@ class LLMSynthesizer:
     async def _request(self, job: Job, sem: asyncio.Semaphore) -> tuple[Job, Any, str | None]:
         async with sem:
             try:
-                resp = await _complete(self.client, self.cfg, build_messages(job, self.cfg.reference_time))
+                messages = build_messages(job, self.cfg.reference_time, self.catalog)
+                resp = await _complete(self.client, self.cfg, messages)
                 return job, resp, None
             except Exception as exc:  # recorded as a rejection with the error's type, never swallowed silently
                 log.error("request %d failed: %s: %s", job.job, type(exc).__name__, exc)
@@ -138,7 +185,7 @@ class LLMSynthesizer:
     def _record(self, job: Job, resp: Any, error: str | None) -> None:
         """Write every answer of a finished request once, then its progress line."""
         answers = [] if resp is None else [c.message.content or "" for c in resp.choices]
-        catalog = ASSISTANT_TOOLS.subset(job.tools)
+        catalog = self.catalog.subset(job.tools)
         for k, answer in enumerate(answers or [""]):
             attempt = f"{job.job:06d}-{k}"
             if attempt in self.store.attempt_ids:
@@ -161,12 +208,15 @@ class LLMSynthesizer:
             reason, codes = "copied_example", ["copied_example"]  # small models echo the few-shot example
         elif reason is None and normalize_query(query) in self.seen:
             reason, codes = "duplicate", ["duplicate"]
+        elif reason is None and self.runner is not None and self.runner.errors(plan):
+            reason, codes = "does_not_run", ["does_not_run"]  # valid, but the user's functions refuse it
         if reason:
             self.store.add_rejected({"attempt": attempt, "job": job.job, "reason": reason, "codes": codes,
                                      "query": query, "answer": answer})
             return
         self.seen.add(normalize_query(query))
         rec = record_from_plan(f"llm-{attempt}", query, plan, render_plan(plan), source="llm",
+                               catalog=self.schemas,
                                meta={"attempt": attempt, "job": job.job, "model": self.cfg.model,
                                      "offered_tools": list(job.tools)})
         self.store.add_accepted(rec.to_dict())
@@ -176,7 +226,8 @@ class LLMSynthesizer:
         pending = [j for j in range(n_requests) if j not in self.store.done_jobs]
         log.info("%d of %d requests to run", len(pending), n_requests)
         sem = asyncio.Semaphore(self.cfg.concurrency)
-        tasks = [asyncio.create_task(self._request(sample_job(j, self.cfg.seed, self.pool, shots=self.cfg.shots),
+        tasks = [asyncio.create_task(self._request(sample_job(j, self.cfg.seed, self.pool, shots=self.cfg.shots,
+                                                              catalog=self.catalog),
                                                    sem)) for j in pending]
         try:
             for fut in asyncio.as_completed(tasks):
@@ -191,12 +242,15 @@ class LLMSynthesizer:
 
     def close(self) -> None:
         self.store.close()
+        if self.runner is not None:
+            self.runner.close()
 
 
 def run_llm_synthesis(cfg: LLMConfig, out_dir: str | Path, n_requests: int,
-                      target_accepted: int | None = None, client: Any = None) -> dict[str, Any]:
-    """Synchronous wrapper: run (or resume) and return the run's totals."""
-    synth = LLMSynthesizer(cfg, out_dir, client)
+                      target_accepted: int | None = None, client: Any = None, *,
+                      tools: LoadedTools | None = None, seeds: str | Path | None = None) -> dict[str, Any]:
+    """Synchronous wrapper: run (or resume) and return the run's totals (`tools`, `seeds`: any catalog)."""
+    synth = LLMSynthesizer(cfg, out_dir, client, tools=tools, seeds=seeds)
     try:
         return asyncio.run(synth.run(n_requests, target_accepted))
     finally:
@@ -208,12 +262,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", required=True, help="run directory (resumed if it exists)")
     ap.add_argument("--requests", type=int, required=True, help="number of requests in the run")
     ap.add_argument("--target", type=int, default=None, help="stop once this many records are accepted")
+    ap.add_argument("--catalog", default="", help="your own tools: a module path or .py file (default: the assistant's)")
+    ap.add_argument("--seeds", default="", help="seed examples for --catalog (default: seeds.jsonl beside it)")
     for f in fields(LLMConfig):
         ap.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=None)
     args = vars(ap.parse_args(argv))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     out, n, target = args.pop("out"), args.pop("requests"), args.pop("target")
-    totals = run_llm_synthesis(LLMConfig.from_env(**args), out, n, target)
+    catalog, seeds = args.pop("catalog"), args.pop("seeds")
+    if catalog:
+        from tinyagent.tools.loader import load_tools
+        tools = load_tools(catalog)
+    else:
+        tools = None
+    totals = run_llm_synthesis(LLMConfig.from_env(**args), out, n, target, tools=tools, seeds=seeds or None)
     print(totals)
 
 

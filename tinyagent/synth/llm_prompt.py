@@ -1,7 +1,9 @@
 """Prompt building and answer checking for the LLM generator (no network here).
 
-`sample_job` picks, deterministically from (seed, job), a tool subset and few-shot examples from
-the offline generator: the union of one or two offline records' tools plus random extra tools.
+`sample_job` picks, deterministically from (seed, job), a tool subset and few-shot examples from a
+pool of records (the offline generator's, or those composed from a custom catalog's seeds): the
+union of one or two pool records' tools plus random extra tools of the `catalog` (default: the 16
+assistant tools).
 `check_answer` turns one model answer into an accepted (query, plan) or a rejection reason: a
 plan-issue code from the validator, `format` or `bad_query` (the generator adds `duplicate`,
 `copied_example`, `transport` and `api_error`).
@@ -29,7 +31,7 @@ from tinyagent.tools.assistant import ASSISTANT_TOOLS
 from tinyagent.tools.catalog import ToolCatalog
 
 SYSTEM = (
-    "You write training data for a phone assistant that plans tool calls. Given the tools, invent ONE "
+    "You write training data for an assistant that plans tool calls. Given the tools, invent ONE "
     "new, realistic request a user might say, and the plan that fulfils it. Use only the listed tools, "
     "positional arguments as Python literals, \"$N\" to use the output of call N, dates as "
     "'YYYY-MM-DD HH:MM:SS', and end with join()<END_OF_PLAN>. Answer exactly in this format:\n"
@@ -49,21 +51,22 @@ class Job:
 
 
 def sample_job(job: int, seed: int, pool: Sequence[Record], extra_tools: tuple[int, int] = (0, 2),
-               shots: int = 2) -> Job:
-    """Deterministic subset + few-shot examples for request `job`."""
+               shots: int = 2, catalog: ToolCatalog = ASSISTANT_TOOLS) -> Job:
+    """Deterministic subset of `catalog` + few-shot examples for request `job`."""
     rng = random.Random(f"{seed}:llm:{job}")
     base = rng.sample(list(pool), min(len(pool), rng.randint(1, shots)))
     names = {t for r in base for t in r.tools}
-    others = [t for t in ASSISTANT_TOOLS.names if t not in names]
+    others = [t for t in catalog.names if t not in names]
     names.update(rng.sample(others, min(len(others), rng.randint(*extra_tools))))
-    subset = ASSISTANT_TOOLS.subset(names).names
+    subset = catalog.subset(names).names
     return Job(job, subset, tuple(base))
 
 
-def build_messages(job: Job, reference_time: str) -> list[dict[str, str]]:
-    """Chat messages: instructions and tool signatures, then each example as an earlier exchange
-    (small models copy the format of their own previous turns far better than of quoted text)."""
-    catalog = ASSISTANT_TOOLS.subset(job.tools)
+def build_messages(job: Job, reference_time: str, catalog: ToolCatalog = ASSISTANT_TOOLS) -> list[dict[str, str]]:
+    """Chat messages: instructions and the signatures of `job`'s tools (from `catalog`), then each
+    example as an earlier exchange (small models copy the format of their own previous turns far
+    better than of quoted text)."""
+    catalog = catalog.subset(job.tools)
     tools = "\n".join(f"- {s.signature()}: {s.description}" for s in catalog)
     system = f"{SYSTEM}\n\nTools:\n{tools}\n\nThe current time is {reference_time}."
     ask = "Write a new request and its plan."

@@ -41,19 +41,20 @@ def synthesize(size: int, seed: int = 0, generator: str = "offline", out_dir: st
 
     A `catalog` (a tools module or .py file, tinyagent/tools/loader.py) switches to the user's own
     tools: records are composed from `seeds` (a JSONL file; empty: `seeds.jsonl` beside the tools
-    module) by `tinyagent.synth.seed_data` (the offline generator for any catalog)."""
+    module) by `tinyagent.synth.seed_data` (the offline generator for any catalog), or with
+    `generator="llm"` written by the LLM over that catalog, with the composed records as its examples."""
+    if generator not in GENERATORS:
+        raise ValueError(f"generator must be one of {GENERATORS}, got {generator!r}")
+    if catalog and generator == "llm":
+        return _llm_dataset(size, seed, Path(out_dir), reference_time, endpoint, model, llm_requests,
+                            val_fraction, test_fraction, catalog, seeds)
     if catalog:
-        if generator != "offline":
-            raise ValueError(f"generator {generator!r} with a custom catalog: only the offline seed composer "
-                             "is wired to custom catalogs so far")
         from tinyagent.synth.seed_data import seeds_beside, synthesize_from_seeds
         from tinyagent.tools.loader import load_tools
 
         return synthesize_from_seeds(load_tools(catalog), seeds or seeds_beside(catalog), size, seed=seed,
                                      out_dir=out_dir, val_fraction=val_fraction, test_fraction=test_fraction,
                                      reference_time=reference_time)
-    if generator not in GENERATORS:
-        raise ValueError(f"generator must be one of {GENERATORS}, got {generator!r}")
     out_dir = Path(out_dir)
     if generator == "offline":
         records = generate_offline(size, seed=seed, reference_time=reference_time)
@@ -66,21 +67,42 @@ def synthesize(size: int, seed: int = 0, generator: str = "offline", out_dir: st
 
 
 def _llm_records(size: int, seed: int, run_dir: Path, reference_time: str, endpoint: str, model: str,
-                 llm_requests: int | None) -> list[Record]:
+                 llm_requests: int | None, catalog: str = "", seeds: str = "") -> list[Record]:
     from tinyagent.synth.llm import LLMConfig, run_llm_synthesis
 
     cfg = LLMConfig.from_env(base_url=endpoint or None, model=model or None, seed=seed,
                              reference_time=reference_time)
-    totals = run_llm_synthesis(cfg, run_dir, llm_requests or size * 4, target_accepted=size)
+    tools = None
+    if catalog:
+        from tinyagent.tools.loader import load_tools
+        tools = load_tools(catalog)
+    totals = run_llm_synthesis(cfg, run_dir, llm_requests or size * 4, target_accepted=size, tools=tools,
+                               seeds=seeds or None)
     log.info("LLM run totals: %s", totals)
     return read_jsonl(run_dir / "accepted.jsonl")[:size]
+
+
+def _llm_dataset(size: int, seed: int, out_dir: Path, reference_time: str, endpoint: str, model: str,
+                 llm_requests: int | None, val_fraction: float, test_fraction: float, catalog: str,
+                 seeds: str) -> Dataset:
+    """The LLM generator over a custom catalog: its records (executed, carrying schemas), split and written."""
+    records = _llm_records(size, seed, out_dir / "llm_run", reference_time, endpoint, model, llm_requests,
+                           catalog, seeds)
+    if not records:
+        raise RuntimeError(f"the LLM accepted no records for catalog {catalog!r}; see {out_dir / 'llm_run'}"
+                           "/rejected.jsonl for why")
+    splits = split_records(records, sizes_for(len(records), val_fraction, test_fraction), seed=seed)
+    manifest = write_splits(out_dir, splits, generator="llm", seed=seed, reference_time=reference_time,
+                            requested=size, catalog=catalog)
+    return Dataset(records, splits, manifest, out_dir)
 
 
 def report(ds: Dataset, execute_sample: int = 0, sandbox_seed: int = 0) -> dict[str, Any]:
     """Validation report (optionally executing the first `execute_sample` records on a sandbox)
     merged with diversity statistics. Records composed from seeds are validated against their own
-    catalog, and were all executed on the user's functions when made (`execute_sample` is ignored)."""
-    if ds.manifest.get("generator") == "seeds":
+    catalog, and were all executed on the user's functions when made (`execute_sample` is ignored);
+    so were the LLM generator's records for a custom catalog."""
+    if ds.records and ds.records[0].catalog is not None:  # a custom catalog: seed-composed or LLM-written
         catalog = record_catalog(ds.records[0])
         rep = validation_report(ds.records, catalog)
         rep.update(executed=len(ds.records), execution_failed=0, execution_failed_ids=[],
