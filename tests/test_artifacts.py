@@ -157,3 +157,17 @@ def test_find_served_prefers_04s_planner_then_03s_export(tmp_path: Path):
     assert find_served(tmp_path).planner_gguf == qat
     QuantResult({}, None, [], skipped="no GGUF").save(b.quant_dir)  # a skipped 04 falls back to 03's export
     assert find_served(tmp_path, prefer=b).planner_gguf == b.finetune_gguf("f16")
+
+
+def test_served_decoding_is_04s_choice_for_its_own_planner_only(tmp_path: Path):
+    a = RunLayout(tmp_path / "a")
+    save_finetune(a, mtime=1_000)
+    assert find_served(tmp_path).grammar is False  # 03's export: no decoding was chosen
+    qat = touch(a.quant_gguf("q4_0"), mtime=3_000)
+    QuantResult({"q4_0_qat": qat}, qat, [row2("q4_0_qat", qat)], grammar=True).save(a.quant_dir)
+    served = find_served(tmp_path)
+    assert served.planner_gguf == qat and served.grammar is True
+    old = json.loads((a.quant_dir / "result.json").read_text())
+    del old["grammar"]  # a result.json written before the choice existed loads as free decoding
+    (a.quant_dir / "result.json").write_text(json.dumps(old))
+    assert QuantResult.load(a.quant_dir).grammar is False and find_served(tmp_path).grammar is False

@@ -24,7 +24,7 @@ def ask_args(*argv: str) -> argparse.Namespace:
     return p.parse_args(["Text Sid", *argv])
 
 
-def fake_run(outputs: Path, name: str, *, classifier: bool) -> RunLayout:
+def fake_run(outputs: Path, name: str, *, classifier: bool, grammar: bool = False) -> RunLayout:
     """A run folder as the main job leaves it: a planner GGUF, maybe a classifier, and report.json."""
     run = RunLayout(outputs / name)
     gguf = run.quant_gguf("q4_0")
@@ -33,7 +33,7 @@ def fake_run(outputs: Path, name: str, *, classifier: bool) -> RunLayout:
     if classifier:
         run.classifier_dir.mkdir(parents=True)
         (run.classifier_dir / "toolrag.json").write_text("{}")
-    served = {"model": str(gguf), "classifier_dir": str(run.classifier_dir) if classifier else None}
+    served = {"model": str(gguf), "classifier_dir": str(run.classifier_dir) if classifier else None, "grammar": grammar}
     run.report_json.write_text(json.dumps({"profile": name, "served": served}))
     return run
 
@@ -48,7 +48,21 @@ def test_defaults_are_the_newest_runs_served_planner_and_classifier(tmp_path):
     lines = apply_served_defaults(args)
     assert args.model == str(new.quant_gguf("q4_0"))
     assert args.selector == "classifier" and args.classifier_dir == str(new.classifier_dir)
-    assert lines == [f"planner: {new.quant_gguf('q4_0')} (fine-tuned, served by run new)"]
+    assert lines[0] == f"planner: {new.quant_gguf('q4_0')} (fine-tuned, served by run new)"
+    assert lines[1].startswith("decoding: free") and args.grammar is False and len(lines) == 2
+
+
+def test_decoding_follows_the_served_runs_choice_unless_given(tmp_path):
+    fake_run(tmp_path, "g", classifier=True, grammar=True)
+    args = ask_args("--outputs", str(tmp_path))
+    lines = apply_served_defaults(args)
+    assert args.grammar is True and lines[1].startswith("decoding: grammar-constrained")
+    off = ask_args("--outputs", str(tmp_path), "--no-grammar")
+    apply_served_defaults(off)
+    assert off.grammar is False
+    own = ask_args("--outputs", str(tmp_path), "--model", "/m.gguf")  # not the served planner: its choice does not apply
+    apply_served_defaults(own)
+    assert own.grammar is False
 
 
 def test_explicit_options_win_and_missing_runs_fall_back_with_a_reason(tmp_path):

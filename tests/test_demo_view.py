@@ -101,6 +101,11 @@ def test_demo_setup_serves_the_newest_runs_planner_and_says_so(tmp_path):
     bare = RunLayout(tmp_path / "elsewhere" / "r")  # no run beside it has a planner
     assert demo_setup(bare).model is None and "not fine-tuned" in demo_setup(bare).notes[0]
     assert "what you type is not planned" in demo_setup(bare, "scripted", "", "1. join()").notes[0]
+    assert app.grammar.value is False and setup.grammar is False  # the run chose free decoding (no choice recorded)
+    run.report_json.write_text(json.dumps({"served": {"model": str(gguf), "classifier_dir": None, "grammar": True}}))
+    chosen = demo_setup(RunLayout(tmp_path / "outputs" / "default"))
+    assert chosen.grammar is True and "grammar-constrained decoding is on" in chosen.notes[0]
+    assert DemoApp(workspace=tmp_path / "ws2", **chosen.app_kwargs()).grammar.value is True
 
 
 def test_loading_the_encoder_prints_no_progress_bar(capfd):

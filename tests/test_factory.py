@@ -31,9 +31,11 @@ def test_ask_and_eval_share_one_set_of_planner_options():
         opts = _options(add)
         for dest, action in expected.items():
             assert dest in opts and opts[dest].default == action.default and opts[dest].choices == action.choices
-    # ask alone defaults to the newest run's served selector (None until apply_served_defaults) and looks in --outputs
+    # ask alone defaults to the newest run's served selector and decoding (None until apply_served_defaults)
+    # and looks in --outputs
     differ = {d for d in shared if shared[d].default != served[d].default}
-    assert differ == {"selector"} and set(served) - set(shared) == {"outputs"}
+    assert differ == {"selector", "grammar"} and set(served) - set(shared) == {"outputs"}
+    assert served["grammar"].default is None and shared["grammar"].default is False
     assert shared["backend"].choices == sorted(BACKENDS) and set(BACKEND_KINDS) == set(BACKENDS)
     assert shared["selector"].choices == sorted(factory.SELECTORS)
 

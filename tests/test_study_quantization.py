@@ -65,3 +65,35 @@ def test_a_grammar_row_plans_the_same_model_constrained(tmp_path: Path):
     assert all(r["n"] == 2 for r in rows)
     with pytest.raises(KeyError, match="no Table 2 row named"):
         with_grammar(models, ["f16"])
+
+
+def test_grammar_is_served_only_when_it_wins_on_validation(monkeypatch):
+    from tinyagent.study import quantization
+
+    served = Candidate("q4_0_qat", "x", Path("q.gguf"), "Q4_0", True, max_records=5)
+    for off, on, want in ((0.5, 0.6, True), (0.6, 0.6, False), (0.7, 0.5, False)):
+        seen = []
+
+        def fake(models, records, selector, **kw):
+            seen.append([(m.name, m.grammar, m.max_records) for m in models])
+            return [{"success_rate": off}, {"success_rate": on}]
+
+        monkeypatch.setattr(quantization, "compare_models", fake)
+        chosen, success = quantization.choose_grammar(served, [], AllTools(), data=Path("v.jsonl"), out_dir=Path("o"))
+        assert (chosen, success) == (want, {"off": off, "on": on})
+        assert seen == [[("q4_0_qat", False, None), ("q4_0_qat_grammar", True, None)]]
+
+
+def test_grammar_choice_reuses_the_unconstrained_plans_of_the_model_choice(tmp_path: Path):
+    from tinyagent.study.quantization import choose_grammar, choose_served
+
+    data = write_test_data(tmp_path)
+    records = load_eval_records(data)[:2]
+    base = Candidate("base", "shipped Q4_1", default_planner_gguf(), "Q4_1", False)
+    choice = tmp_path / "choice"
+    best, _ = choose_served([base], records, AllTools(), data=data, out_dir=choice, max_tokens=4, threads=1)
+    before = (choice / "base" / "predictions.jsonl").read_bytes()
+    chosen, success = choose_grammar(base, records, AllTools(), data=data, out_dir=choice, max_tokens=4, threads=1)
+    assert best == "base" and (choice / "base" / "predictions.jsonl").read_bytes() == before
+    assert set(read_predictions(choice / "base_grammar" / "predictions.jsonl")) == {r.id for r in records}
+    assert chosen is (success["on"] > success["off"])

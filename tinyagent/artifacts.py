@@ -207,6 +207,7 @@ class QuantResult(StepResult):
     table2: list[dict[str, Any]]  # one row per model (TABLE2_KEYS at least), in gguf order
     selector: str = ""  # the tool selection every Table 2 model planned with
     skipped: str = ""  # why notebook 04 did nothing ('' when it ran)
+    grammar: bool = False  # serve planner_gguf with grammar-constrained decoding (chosen on validation)
 
     def __post_init__(self) -> None:
         check_rows(self.table2, TABLE2_KEYS, "table2")
@@ -234,6 +235,7 @@ class ServedConfig:
     run_dir: Path  # the run the planner comes from
     planner_gguf: Path  # 04's QAT Q4_0 planner, else 03's Q4_0 (or f16) export
     classifier_dir: Path | None  # the classifier of that run, else the newest one; None: show all tools
+    grammar: bool = False  # decode constrained by the plan grammar (notebook 04's choice on validation)
 
 
 def served_planner(run: RunLayout) -> Path | None:
@@ -265,7 +267,15 @@ def find_served(outputs_root: str | Path = "outputs", prefer: RunLayout | None =
             return None
         run, gguf = max(served, key=lambda pair: pair[1].stat().st_mtime)
     located = run.locate("classifier")
-    return ServedConfig(run.run_dir, gguf, located.classifier_dir if located else None)
+    return ServedConfig(run.run_dir, gguf, located.classifier_dir if located else None, served_grammar(run, gguf))
+
+
+def served_grammar(run: RunLayout, gguf: Path) -> bool:
+    """Whether notebook 04 chose grammar-constrained decoding for `gguf` (False for 03's exports)."""
+    if not run.has("quant"):
+        return False
+    quant = QuantResult.load(run.quant_dir)
+    return bool(quant.grammar) and quant.planner_gguf == gguf
 
 
 def served_from_report(run: RunLayout) -> ServedConfig | None:
@@ -279,7 +289,8 @@ def served_from_report(run: RunLayout) -> ServedConfig | None:
         return None
     classifier = served.get("classifier_dir")
     usable = classifier and (Path(classifier) / "toolrag.json").is_file()
-    return ServedConfig(run.run_dir, Path(served["model"]), Path(classifier) if usable else None)
+    return ServedConfig(run.run_dir, Path(served["model"]), Path(classifier) if usable else None,
+                        served.get("grammar") is True)
 
 
 def newest_served(outputs_root: str | Path, prefer: RunLayout | None = None) -> ServedConfig | None:

@@ -125,8 +125,10 @@ def add_planner_options(p: argparse.ArgumentParser, *, served_defaults: bool = F
         p.add_argument("--outputs", default=None,
                        help="where run folders are looked for (default: outputs/ here if there is one, else the "
                             "repository's outputs/)")
-    p.add_argument("--grammar", action=argparse.BooleanOptionalAction, default=False,
-                   help="constrain decoding with the plan grammar of the selected tools")
+    p.add_argument("--grammar", action=argparse.BooleanOptionalAction, default=None if served_defaults else False,
+                   help="constrain decoding with the plan grammar of the selected tools"
+                        + (" (default: as the served run chose on validation; --no-grammar: off)"
+                           if served_defaults else ""))
     p.add_argument("--max-tokens", type=int, default=384, help="generated tokens at most per plan")
     p.add_argument("--n-ctx", type=int, default=4096, help="llamacpp context size")
     p.add_argument("--threads", type=int, default=2, help="llamacpp CPU threads (1 is faster on a busy machine)")
@@ -137,9 +139,10 @@ def apply_served_defaults(args: argparse.Namespace) -> list[str]:
     a planner (`tinyagent.artifacts.newest_served`: the run's report.json "served"); lines for the
     user saying what was chosen and what fell back.
 
-    >>> a = argparse.Namespace(backend="llamacpp", model=None, selector=None, classifier_dir=None, outputs="/nonexistent")
-    >>> apply_served_defaults(a)[0][:60], a.model, a.selector
-    ('planner: the offline SmolLM2-135M, not fine-tuned (no run un', None, 'all')
+    >>> a = argparse.Namespace(backend="llamacpp", model=None, selector=None, classifier_dir=None, outputs="/nonexistent",
+    ...                        grammar=None)
+    >>> apply_served_defaults(a)[0][:60], a.model, a.selector, a.grammar
+    ('planner: the offline SmolLM2-135M, not fine-tuned (no run un', None, 'all', False)
     """
     from tinyagent.artifacts import newest_served
     from tinyagent.layout import RunLayout
@@ -151,9 +154,15 @@ def apply_served_defaults(args: argparse.Namespace) -> list[str]:
     if wants_model and served is not None:
         args.model = str(served.planner_gguf)
         lines.append(f"planner: {served.planner_gguf} (fine-tuned, served by run {served.run_dir.name})")
+        if getattr(args, "grammar", False) is None:
+            args.grammar = served.grammar  # the decoding notebook 04 chose for this planner on validation
+            lines.append(f"decoding: {'grammar-constrained' if served.grammar else 'free'} (the run's choice on "
+                         "validation; --grammar / --no-grammar override)")
     elif wants_model:
         lines.append(f"planner: the offline SmolLM2-135M, not fine-tuned (no run under {root} exported a planner: "
                      "run python -m tinyagent.reproduce, or pass --model)")
+    if getattr(args, "grammar", False) is None:
+        args.grammar = False  # not the served planner: free decoding unless asked
     if args.selector == "classifier" and not args.classifier_dir:
         located = RunLayout.newest(root, need="classifier")  # the same runs as the planner (else: _classifier's error)
         args.classifier_dir = str(located.classifier_dir) if located else None
@@ -211,5 +220,5 @@ def planner_from_args(args: argparse.Namespace, *, backend: PlannerBackend | Non
                       instructions: str = "") -> Planner:
     """A Planner from the shared options (`backend` overrides --backend, e.g. an already loaded model)."""
     return Planner(backend if backend is not None else backend_from_args(args), selector_from_args(args), retriever,
-                   n_examples=n_examples, grammar=args.grammar, config=GenerationConfig(max_tokens=args.max_tokens),
+                   n_examples=n_examples, grammar=bool(args.grammar), config=GenerationConfig(max_tokens=args.max_tokens),
                    instructions=instructions)

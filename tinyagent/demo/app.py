@@ -52,13 +52,15 @@ class DemoApp(Widgets):
                  model: str | Path | None = None, planner: PlannerBackend | None = None, planner_label: str = "",
                  classifier_dir: str | Path | None = None, notes: Sequence[str] = (),
                  threads: int = 2, n_ctx: int = 4096, max_tokens: int = 384, max_rounds: int = 2,
-                 joiner: str = "llm", approval_timeout: float = 300.0, tool_timeout: float = 30.0) -> None:
+                 joiner: str = "llm", approval_timeout: float = 300.0, tool_timeout: float = 30.0,
+                 grammar: bool = False) -> None:
         models = choices.gguf_choices(repo_path(outputs))
         if model is not None and str(model) not in [path for _, path in models]:
             models.insert(0, (Path(model).name, str(model)))  # an explicit GGUF path is offered first
         super().__init__(models, APPS)
         if model is not None:
             self.model.value = str(model)
+        self.grammar.value = grammar  # the served run's decoding choice (DemoSetup.grammar); the user may untick it
         root = Path(workspace) if workspace else Path(tempfile.mkdtemp(prefix="tinyagent-demo-"))
         self.sandbox = SandboxBackend(root)
         self.selector, self.selector_note = factory.classifier_or_all(classifier_dir)

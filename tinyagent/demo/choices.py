@@ -60,12 +60,13 @@ class DemoSetup:
     label: str  # which planner, in words
     classifier_dir: Path | None  # the ToolRAG classifier; None: all enabled tools are shown to the planner
     notes: tuple[str, ...] = ()  # fallbacks and choices the user should know about
+    grammar: bool = False  # grammar-constrained decoding: what the served run chose on validation
 
     def app_kwargs(self) -> dict[str, object]:
-        """Keyword arguments for `DemoApp` (model, planner, planner_label, classifier_dir, notes, joiner)."""
+        """Keyword arguments for `DemoApp` (model, planner, planner_label, classifier_dir, notes, joiner, grammar)."""
         return {"model": self.model, "planner": self.planner, "planner_label": self.label,
                 "classifier_dir": self.classifier_dir, "notes": self.notes,
-                "joiner": "fallback" if self.planner is not None else "llm"}
+                "joiner": "fallback" if self.planner is not None else "llm", "grammar": self.grammar}
 
 
 def demo_setup(run: RunLayout, planner: str = "auto", model: str = "", scripted_plan: str = "") -> DemoSetup:
@@ -104,4 +105,7 @@ def demo_setup(run: RunLayout, planner: str = "auto", model: str = "", scripted_
         if planner == "auto":
             notes.append(f"no run has a fine-tuned planner yet: planning with {DEFAULT_LABEL}; "
                          "run python -m tinyagent.reproduce for the fine-tuned one")
-    return DemoSetup(*setup, classifier_dir=classifier, notes=tuple(notes))
+    grammar = served is not None and served.grammar
+    if grammar:
+        notes.append("grammar-constrained decoding is on: the run chose it on validation records (untick to compare)")
+    return DemoSetup(*setup, classifier_dir=classifier, notes=tuple(notes), grammar=grammar)

@@ -49,7 +49,8 @@ def write_report_json(layout: RunLayout, runs: Sequence[StepRun], *, command: st
             "machine": machine, "table2": table2_entries(layout),
             "served": None if served is None else {
                 "model": str(served.planner_gguf),
-                "classifier_dir": None if served.classifier_dir is None else str(served.classifier_dir)}}
+                "classifier_dir": None if served.classifier_dir is None else str(served.classifier_dir),
+                "grammar": served.grammar}}
     path = layout.run_dir / REPORT_JSON
     write_json_atomic(path, data)
     return path

@@ -105,6 +105,28 @@ def choose_served(candidates: Sequence[Candidate], val_records: Sequence[Record]
     return best, success
 
 
+def choose_grammar(served: Candidate, val_records: Sequence[Record], selector: Any, *, data: Path,
+                   out_dir: str | Path, selector_label: str = "classifier", max_tokens: int = 192,
+                   threads: int = 2) -> tuple[bool, dict[str, float]]:
+    """Whether to serve `served` with grammar-constrained decoding: True only when it plans more of the
+    validation records right than free decoding (ties: off, the cheaper and simpler one).
+
+    Pass choose_served's `out_dir`: the unconstrained plans made there are reused, so only the
+    constrained ones are new. Returns (grammar on?, {"off": success, "on": success}).
+
+    Usage:
+        grammar, val = choose_grammar(quant_candidate(served, ft, qat), splits["val"][-40:], clf,
+                                      data=run.split("val"), out_dir=run.quant_eval_dir / "choice")
+    """
+    constrained = replace(served, name=f"{served.name}_grammar", grammar=True, max_records=None)
+    off, on = compare_models([replace(served, grammar=False, max_records=None), constrained], val_records,
+                             selector, data=data, out_dir=out_dir, selector_label=selector_label,
+                             max_tokens=max_tokens, threads=threads)
+    success = {"off": off["success_rate"], "on": on["success_rate"]}
+    log.info("grammar-constrained decoding on %d validation records: %s", len(val_records), success)
+    return success["on"] > success["off"], success
+
+
 def quant_candidate(name: str, ft_gguf: Mapping[str, Path], qat_gguf: Mapping[str, Path],
                     max_records: int | None = None) -> Candidate:
     """The Table 2 row `name`: a llama.cpp type of the fine-tuned model (`q4_0`) or of the QAT one (`q4_0_qat`).
