@@ -1,5 +1,6 @@
 """The `custom-smoke` profile end to end on the example catalog (tinyagent/examples/home): the data, the
-classifier, the fine-tune, the report and the agent running a plan on the example's functions.
+classifier, the fine-tune, the report, the demo notebook and the agent running a plan on the example's
+functions.
 
 scripts/test.sh runs the profile (run id `ci-custom`) before pytest; when that run is missing (pytest
 alone) the fixture makes it (~3 min on 2 cores).
@@ -29,7 +30,7 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 @pytest.fixture(scope="module")
 def custom_run() -> RunLayout:
     run = RunLayout(RUN)
-    if not run.report_json.is_file() or served_planner(run) is None:
+    if not run.report_json.is_file() or served_planner(run) is None or not (run.demo_dir / "metrics.json").is_file():
         subprocess.run([sys.executable, "-m", "tinyagent.reproduce", "--profile", "custom-smoke", "--run-id",
                         RUN.name, "--force"], cwd=REPO, check=True, env=ENV)
     return run
@@ -76,6 +77,13 @@ def test_ask_runs_a_plan_on_the_home_functions(custom_run: RunLayout, tmp_path: 
     result = json.loads(out.stdout[out.stdout.index("\n{") + 1:])
     tools = set(result["selected_tools"])
     assert tools and tools <= home_names(), tools  # the classifier chose among the home tools only
+
+
+def test_the_demo_step_ran_on_the_home_functions(custom_run: RunLayout) -> None:
+    metrics = json.loads((custom_run.demo_dir / "metrics.json").read_text())
+    assert metrics["query"] == "Turn on the kitchen light"
+    assert metrics["selected_tools"] and set(metrics["selected_tools"]) <= home_names(), metrics
+    assert metrics["classifier_dir"] and RUN.name in metrics["classifier_dir"]
 
 
 def test_bad_tools_module_exits_2(tmp_path: Path) -> None:

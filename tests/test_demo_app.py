@@ -170,3 +170,33 @@ def test_apps_switched_off_are_not_offered_and_their_tasks_are_refused(tmp_path)
     assert "create_calendar_event" not in result.selected_tools
     assert any("create_calendar_event" in p and "refused" in p for p in app.metrics()["problems"])
     assert app.sandbox.workspace_summary()["events"] == []
+
+
+HOME_PLAN = ('1. find_device("lamp in the bedroom")\n2. set_light("$1", True, 40)\n'
+             '3. join()<END_OF_PLAN>')
+
+
+def test_the_demo_runs_your_own_tools_with_their_apps_and_confirmations(tmp_path):
+    """DemoApp(tools=...) on the example home catalog: its apps as toggles, its side-effect tool asks
+    first, Allow runs the function, and the state file it writes shows as new."""
+    from tinyagent.tools.loader import load_tools
+
+    home = load_tools("tinyagent.examples.home.tools").catalog
+    app = make_app(tmp_path, HOME_PLAN, tools="tinyagent.examples.home.tools")
+    assert set(app.app_toggles) == {s.app for s in home} and app.sandbox is None
+    assert set(app.enabled_tools().names) == set(home.names)
+    app.query.value = "Turn on the bedroom lamp at 40 percent"
+    app.run_button.click()
+    answer_all(app, True, [2])  # find_device has no side effect; set_light asks
+    app.wait(60)
+    metrics = app.metrics()
+    assert metrics["task_states"] == {"1": "done", "2": "done"}, metrics
+    assert metrics["new_files"] == ["home.json"]
+    assert "State folder of your tools" in app.workspace_html.value and "NEW" in app.workspace_html.value
+    app.app_toggles["lights"].value = False
+    assert "set_light" not in app.enabled_tools().names
+
+
+def test_a_tools_module_that_cannot_load_is_named(tmp_path):
+    with pytest.raises(ValueError, match="no_such_tools_module"):
+        make_app(tmp_path, HOME_PLAN, tools="no_such_tools_module")

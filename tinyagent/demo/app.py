@@ -32,12 +32,12 @@ from tinyagent.demo.dag_view import render_png
 from tinyagent.demo.live import LiveRun, ObservedSelector, TeeBackend
 from tinyagent.demo.widgets import Widgets
 from tinyagent.layout import repo_path
-from tinyagent.demo.workspace_view import new_paths, workspace_html
+from tinyagent.demo.workspace_view import folder_summary, new_paths, workspace_html
 from tinyagent.planner.backends.base import GenerationConfig, PlannerBackend
 from tinyagent.sandbox import SandboxBackend
 from tinyagent.tools import ASSISTANT_TOOLS
-from tinyagent.tools.backend import ToolError
-from tinyagent.tools.catalog import APPS, ToolCatalog
+from tinyagent.tools.backend import ToolBackend, ToolError
+from tinyagent.tools.catalog import ToolCatalog
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +53,19 @@ class DemoApp(Widgets):
                  classifier_dir: str | Path | None = None, notes: Sequence[str] = (),
                  threads: int = 2, n_ctx: int = 4096, max_tokens: int = 384, max_rounds: int = 2,
                  joiner: str = "llm", approval_timeout: float = 300.0, tool_timeout: float = 30.0,
-                 grammar: bool = False) -> None:
+                 grammar: bool = False, tools: str = "") -> None:
         models = choices.gguf_choices(repo_path(outputs))
         if model is not None and str(model) not in [path for _, path in models]:
             models.insert(0, (Path(model).name, str(model)))  # an explicit GGUF path is offered first
-        super().__init__(models, APPS)
+        root = Path(workspace) if workspace else Path(tempfile.mkdtemp(prefix="tinyagent-demo-"))
+        self.root = root
+        # the assistant's sandbox, or the user's own functions (`tools`: a module path, README "Bring your own tools")
+        self.tool_backend, self.catalog = _tool_backend(root, tools, tool_timeout)
+        self.sandbox = self.tool_backend if isinstance(self.tool_backend, SandboxBackend) else None
+        super().__init__(models, tuple(dict.fromkeys(s.app for s in self.catalog)))
         if model is not None:
             self.model.value = str(model)
         self.grammar.value = grammar  # the served run's decoding choice (DemoSetup.grammar); the user may untick it
-        root = Path(workspace) if workspace else Path(tempfile.mkdtemp(prefix="tinyagent-demo-"))
-        self.sandbox = SandboxBackend(root)
         self.selector, self.selector_note = factory.classifier_or_all(classifier_dir)
         self.notes = list(notes)
         self.planner = planner  # injected planner; None = build from the widgets
@@ -92,9 +95,20 @@ class DemoApp(Widgets):
         self._show_source()
         self.mic.on_clip(lambda clip: self._guard(lambda: self.transcribe(clip)))  # a recorded clip -> query
         self.ui = self.layout()
-        self.workspace_html.value = workspace_html(self.sandbox.workspace_summary(), contacts=self.contacts)
+        self.workspace_html.value = self._workspace_html()
+
+    def summary(self) -> dict[str, Any]:
+        """What the tools have written: the sandbox's workspace summary, or the files of the state folder."""
+        return self.sandbox.workspace_summary() if self.sandbox is not None else folder_summary(self.root)
+
+    def _workspace_html(self) -> str:
+        title = "Sandbox workspace" if self.sandbox is not None else "State folder of your tools"
+        return workspace_html(self.summary(), self.new_files, contacts=self.contacts if self.sandbox else None,
+                              title=title)
 
     def _contacts(self) -> list:
+        if self.sandbox is None:
+            return []  # the user's tools have no address book the demo knows of
         try:
             return self.sandbox.contacts.all()
         except ToolError as exc:  # contacts.sqlite refused (a symlink out of the workspace)
@@ -136,7 +150,7 @@ class DemoApp(Widgets):
         apps = [a for a, box in self.app_toggles.items() if box.value]
         if not apps:
             raise ValueError("no app is enabled: switch on at least one app")
-        return ASSISTANT_TOOLS.for_apps(apps)
+        return self.catalog.for_apps(apps)
 
     def current_planner(self) -> tuple[PlannerBackend, str]:
         """(backend, label) from the injected planner or the backend/model widgets (loaded once each)."""
@@ -227,13 +241,13 @@ class DemoApp(Widgets):
 
     # --- the run (background thread) ------------------------------------------------------------
     def _work(self, live: LiveRun, gate: ApprovalGate) -> None:
-        before = self.sandbox.workspace_summary()
+        before = self.summary()
         try:
             self._set_status(live, "loading the planner...")
             planner, label = self.current_planner()
             self.run_planner_label = label
             agent = Agent(TeeBackend(planner, self._piece(live), live.start_round, live.end_round),
-                          ObservedSelector(self.selector, self._selected(live)), tool_backend=self.sandbox,
+                          ObservedSelector(self.selector, self._selected(live)), tool_backend=self.tool_backend,
                           enabled=self.enabled_tools(), joiner=Joiner(planner, mode=self.joiner_mode),
                           max_rounds=self.max_rounds, gen_config=GenerationConfig(max_tokens=self.max_tokens),
                           timeout=self.tool_timeout, instructions=self.instructions.value.strip(),
@@ -250,7 +264,7 @@ class DemoApp(Widgets):
             gate.cancel_all()
             if self._transcription_s is not None:
                 live.latency["transcription"], self._transcription_s = self._transcription_s, None
-            self.new_files = new_paths(before, self.sandbox.workspace_summary())
+            self.new_files = new_paths(before, self.summary())
             self._dirty.set()
 
     def _piece(self, live: LiveRun):
@@ -329,8 +343,7 @@ class DemoApp(Widgets):
                 self.answer_html.value = panels.answer_html(live.answer, live.problems, live.error)
                 self.status.value = ("<b style='color:#c00000'>failed</b>" if live.error else
                                      f"<b>done</b> in {live.latency.get('total', 0.0):.2f} s")
-                self.workspace_html.value = workspace_html(self.sandbox.workspace_summary(), self.new_files,
-                                                           contacts=self.contacts)
+                self.workspace_html.value = self._workspace_html()
             elif self.gate is not None and self.gate.pending():
                 self.status.value = "<b style='color:#b45f06'>waiting for your confirmation</b>"
             else:  # answered (or nothing to confirm yet): say what the run is doing again
@@ -360,8 +373,23 @@ class DemoApp(Widgets):
                 "task_states": {str(i): s for i, s in live.states().items()},
                 "approvals": {str(i): r.outcome for i, r in (self.gate.decisions.items() if self.gate else ())},
                 "latency": live.latency, "answer": live.answer, "problems": live.problems,
-                "error": live.error, "new_files": [str(Path(p).relative_to(self.sandbox.ws.root))
+                "error": live.error, "new_files": [str(Path(p).relative_to(self.root))
                                                    for p in self.new_files]}
+
+
+def _tool_backend(root: Path, tools: str, timeout: float) -> tuple[ToolBackend, ToolCatalog]:
+    """(backend, catalog): the sandbox assistant in `root`, or the functions of the `tools` module
+    keeping their state in `root` (ValueError naming a module that cannot be loaded or run)."""
+    if not tools:
+        return SandboxBackend(root), ASSISTANT_TOOLS
+    from tinyagent.execute.python_backend import PythonToolBackend
+    from tinyagent.tools.loader import load_tools
+
+    loaded = load_tools(tools)  # CatalogLoadError (a ValueError) names the source
+    if loaded.functions is None:
+        raise ValueError(f"tools {tools!r}: JSON schemas have no functions to run; give a Python module")
+    root.mkdir(parents=True, exist_ok=True)
+    return PythonToolBackend(loaded, workdir=root, timeout=timeout), loaded.catalog
 
 
 def _problems(result: AgentResult) -> list[str]:

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 # section key -> (heading, columns shown as (header, function of the item))
@@ -34,7 +35,30 @@ SECTIONS: dict[str, tuple[str, tuple[tuple[str, Row], ...]]] = {
                                 ("list", lambda r: r["list"]))),
     "zoom": ("Zoom meetings", (("topic", lambda z: z.get("topic", "")), ("start", lambda z: z.get("start_time", "")),
                                ("link", lambda z: z.get("link", "")))),
+    "files": ("Files", (("file", lambda f: f["file"]), ("bytes", lambda f: str(f["bytes"])),
+                        ("content", lambda f: f["content"]))),  # folder_summary: a custom catalog's state folder
 }
+PREVIEW_CHARS = 300  # of each state file shown in the demo
+
+
+def folder_summary(root: Path, limit: int = 50) -> dict[str, Any]:
+    """The files your tools keep in `root` (their state folder), in the shape `workspace_html` reads:
+    path, name, size and the start of the text. Links are skipped (they may lead anywhere).
+
+    >>> import tempfile; from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp()); _ = (d / "home.json").write_text('{"on": true}')
+    >>> [(f["file"], f["bytes"], f["content"]) for f in folder_summary(d)["files"]]
+    [('home.json', 12, '{"on": true}')]
+    """
+    files = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())[:limit]:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")[:PREVIEW_CHARS]
+        except OSError as exc:
+            text = f"(unreadable: {exc.strerror})"
+        files.append({"path": str(path), "file": str(path.relative_to(root)), "bytes": path.stat().st_size,
+                      "content": text})
+    return {"root": str(root), "files": files}
 
 
 def new_paths(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
@@ -73,11 +97,13 @@ def reference_html(contacts: Sequence[Any], documents: Sequence[str]) -> str:
             f"<div><b>Files</b> (documents/)<ul style='margin:0'>{files}</ul></div></div></details>")
 
 
-def workspace_html(summary: dict[str, Any], new: Iterable[str] = (), contacts: Sequence[Any] | None = None) -> str:
-    """HTML of a `workspace_summary()`; items whose path is in `new` are marked NEW. With `contacts`
-    (the sandbox's address book) the contacts and files the tools can use are listed too."""
+def workspace_html(summary: dict[str, Any], new: Iterable[str] = (), contacts: Sequence[Any] | None = None,
+                   title: str = "Sandbox workspace") -> str:
+    """HTML of a `workspace_summary()` (or a `folder_summary()`); items whose path is in `new` are
+    marked NEW. With `contacts` (the sandbox's address book) the contacts and files the tools can use
+    are listed too."""
     fresh = set(new)
-    parts = [f"<div style='font-size:12px'><b>Sandbox workspace</b> <code>{html.escape(str(summary.get('root', '')))}"
+    parts = [f"<div style='font-size:12px'><b>{html.escape(title)}</b> <code>{html.escape(str(summary.get('root', '')))}"
              f"</code> ({len(fresh)} new file(s) from this run)</div>"]
     for key, (heading, columns) in SECTIONS.items():
         items = summary.get(key) or []
