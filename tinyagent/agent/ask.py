@@ -111,13 +111,8 @@ def tool_backend(args: argparse.Namespace) -> ToolBackend:
         from tinyagent.sandbox import SandboxBackend
         return SandboxBackend(workspace)
     from tinyagent.execute.python_backend import PythonToolBackend
-    from tinyagent.tools.loader import load_tools
 
-    loaded = load_tools(args.tools)  # CatalogLoadError is a ValueError naming the source
-    if loaded.functions is None:
-        raise ValueError(f"--tools {args.tools!r}: JSON schemas have no functions to run; give a Python module")
-    workspace.mkdir(parents=True, exist_ok=True)
-    return PythonToolBackend(loaded, workdir=workspace)
+    return PythonToolBackend.load(args.tools, workspace)
 
 
 def run(args: argparse.Namespace) -> int:

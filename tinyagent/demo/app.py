@@ -383,13 +383,9 @@ def _tool_backend(root: Path, tools: str, timeout: float) -> tuple[ToolBackend, 
     if not tools:
         return SandboxBackend(root), ASSISTANT_TOOLS
     from tinyagent.execute.python_backend import PythonToolBackend
-    from tinyagent.tools.loader import load_tools
 
-    loaded = load_tools(tools)  # CatalogLoadError (a ValueError) names the source
-    if loaded.functions is None:
-        raise ValueError(f"tools {tools!r}: JSON schemas have no functions to run; give a Python module")
-    root.mkdir(parents=True, exist_ok=True)
-    return PythonToolBackend(loaded, workdir=root, timeout=timeout), loaded.catalog
+    backend = PythonToolBackend.load(tools, root, timeout=timeout)
+    return backend, backend.catalog
 
 
 def _problems(result: AgentResult) -> list[str]:

@@ -90,6 +90,24 @@ class PythonToolBackend(ToolBackend):
         self.timeout = timeout
         self.max_workers = max_workers
 
+    @classmethod
+    def load(cls, source: str, workdir: str | Path, *, timeout: float = 30.0) -> "PythonToolBackend":
+        """The functions of the tools module or .py file `source`, state kept in `workdir` (created):
+        what `ask --tools` and the demo's `tools=` run. ValueError names a source that cannot load,
+        or JSON schemas (nothing to run).
+
+        >>> import tempfile
+        >>> PythonToolBackend.load("tinyagent.examples.home.tools", tempfile.mkdtemp()).catalog.names[0]
+        'list_devices'
+        """
+        from tinyagent.tools.loader import load_tools
+
+        loaded = load_tools(source)  # CatalogLoadError (a ValueError) names the source
+        if loaded.functions is None:
+            raise ValueError(f"tools {source!r}: JSON schemas have no functions to run; give a Python module")
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        return cls(loaded, workdir=workdir, timeout=timeout)
+
     def arguments(self, tool: str, args: Sequence[Any]) -> list[Any]:
         """The full positional argument list the function receives (defaults filled in, types converted)."""
         spec = self.catalog[tool]
