@@ -79,6 +79,9 @@ class TrainConfig:
     all_tools_p: float = _f(0.1, "share of training prompts showing the whole tool catalog (as no-RAG serving does)")
     n_examples: int = _f(0, "in-context examples per prompt (needs a retriever)")
     qat: str = _f("none", "fake Q4_0 quantization: none, base (frozen base weights), merged (base + LoRA delta)")
+    distill: float = _f(0.0, "weight of the KL divergence to a teacher (the model of init_adapter, not fake-quantized) "
+                        "in the plan-token loss: (1 - w) CE + w KL; 0 = plain cross-entropy. For QAT: the f16 "
+                        "fine-tuned model teaches its 4-bit copy")
     eval_every: int = _f(50, "optimizer steps between validation runs; 0 = only at the end")
     eval_examples: int = _f(20, "validation records decoded per validation run")
     eval_backend: str = _f("llamacpp", "validation decoding: llamacpp (export the adapter to GGUF, plan as served: "
@@ -108,6 +111,10 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.eval_quant must be one of {EVAL_QUANTS}, got {self.eval_quant!r}")
         if self.qat not in QAT_MODES:
             raise ValueError(f"TrainConfig.qat must be one of {QAT_MODES}, got {self.qat!r}")
+        if not 0.0 <= self.distill <= 1.0:
+            raise ValueError(f"TrainConfig.distill must be in [0, 1], got {self.distill}")
+        if self.distill and not self.init_adapter:
+            raise ValueError("TrainConfig.distill needs init_adapter: the trained adapter whose model is the teacher")
         if self.base_dtype not in DTYPES:
             raise ValueError(f"TrainConfig.base_dtype must be one of {DTYPES}, got {self.base_dtype!r}")
         if not (0.0 <= self.lora_dropout < 1.0) or self.learning_rate <= 0:

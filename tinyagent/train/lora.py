@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from tinyagent.progress import progress
 
 from tinyagent.atomic import write_json_atomic
@@ -47,6 +46,7 @@ from tinyagent.train.config import TrainConfig
 from tinyagent.train.data import IGNORE, PlanDataset, Retriever, ToolMix, collate, epoch_order
 from tinyagent.train.packing import StepBatch
 from tinyagent.train.precision import DtypeChoice, cast_frozen, choose_base_dtype
+from tinyagent.train.distill import plan_token_loss, soft_targets
 from tinyagent.train.qat import apply_qat
 from tinyagent.train.validation import validate
 
@@ -135,7 +135,8 @@ def build_lora_model(base: Any, cfg: TrainConfig) -> Any:
 
 
 def plan_loss(model: Any, batch: dict[str, torch.Tensor], *, prompt_grad: bool = True,
-              head_plan_only: bool = True) -> tuple[torch.Tensor, int]:
+              head_plan_only: bool = True, soft: Sequence[torch.Tensor] | None = None,
+              distill: float = 0.0) -> tuple[torch.Tensor, int]:
     """Summed cross-entropy over plan tokens of a padded micro-batch, and their count.
 
     With `prompt_grad=False` the shared prompt part (up to the earliest plan position) is run once
@@ -143,6 +144,8 @@ def plan_loss(model: Any, batch: dict[str, torch.Tensor], *, prompt_grad: bool =
     tokens still attend to the whole prompt, but LoRA learns only from what the plan positions
     compute, so a step costs about a forward pass over the prompt instead of forward + backward.
     The output layer runs from the earliest plan position on (`head_plan_only=False`: everywhere).
+    `soft` / `distill`: a teacher's log-probabilities of the batch's examples and the weight of the KL
+    term (tinyagent.train.distill).
     """
     labels = batch["labels"]
     plan_pos = (labels != IGNORE).any(dim=0).nonzero()
@@ -157,35 +160,49 @@ def plan_loss(model: Any, batch: dict[str, torch.Tensor], *, prompt_grad: bool =
                            logits_to_keep=1 if head_plan_only else 0)
         out = model(input_ids=ids[:, split:], attention_mask=mask, past_key_values=prefix.past_key_values,
                     use_cache=False)
-    logits = out.logits[:, -(labels.shape[1] - split):-1].float()
-    target = labels[:, split + 1:]
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=IGNORE,
-                           reduction="sum")
-    return loss, int((target != IGNORE).sum())
+    logits = out.logits[:, -(labels.shape[1] - split):-1]
+    return plan_token_loss(logits, labels[:, split + 1:], soft, distill)  # rows: example by example, in order
 
 
 LossFn = Callable[[Any], tuple[torch.Tensor, int]]  # model -> (summed plan-token loss, plan tokens)
 
 
 def step_losses(examples: Sequence[dict[str, Any]], cfg: TrainConfig, pad_id: int,
-                device: torch.device | str = "cpu") -> tuple[list[LossFn], int]:
+                device: torch.device | str = "cpu", soft: Sequence[torch.Tensor] | None = None) -> tuple[list[LossFn], int]:
     """The model calls of one step over `examples` (tokenized), and the step's plan-token count.
 
     pack_tokens > 0: packed calls (tinyagent.train.packing.StepBatch); 0: padded micro-batches of
     micro_batch_size. Call each function in order and back-propagate its loss divided by the count.
+    `soft`: the teacher's log-probabilities per example when cfg.distill > 0.
     """
     if cfg.pack_tokens:
         sb = StepBatch(examples, prompt_grad=cfg.prompt_grad, pack_tokens=cfg.pack_tokens,
-                       share_prefix=cfg.share_prefix, head_plan_only=cfg.lm_head_plan_only, device=device)
+                       share_prefix=cfg.share_prefix, head_plan_only=cfg.lm_head_plan_only, device=device,
+                       soft=soft, distill=cfg.distill)
         return [lambda m, j=j: sb.loss(m, j) for j in range(len(sb.packs))], sb.n_tokens
     mb = cfg.micro_batch_size
-    batches = [collate(list(examples[j:j + mb]), pad_id) for j in range(0, len(examples), mb)]
+    starts = range(0, len(examples), mb)
+    batches = [collate(list(examples[j:j + mb]), pad_id) for j in starts]
     n_tok = sum(int((b["labels"][:, 1:] != IGNORE).sum()) for b in batches)
 
-    def fn(batch: dict[str, torch.Tensor]) -> LossFn:
+    def fn(batch: dict[str, torch.Tensor], j: int) -> LossFn:
         batch = {k: v.to(device) for k, v in batch.items()}
-        return lambda m: plan_loss(m, batch, prompt_grad=cfg.prompt_grad, head_plan_only=cfg.lm_head_plan_only)
-    return [fn(b) for b in batches], n_tok
+        part = list(soft[j:j + mb]) if soft is not None else None
+        return lambda m: plan_loss(m, batch, prompt_grad=cfg.prompt_grad, head_plan_only=cfg.lm_head_plan_only,
+                                   soft=part, distill=cfg.distill)
+    return [fn(b, j) for b, j in zip(batches, starts)], n_tok
+
+
+def teacher_model(cfg: TrainConfig, device: torch.device | str = "cpu") -> Any:
+    """The distillation teacher: cfg.model with cfg.init_adapter merged, not fake-quantized, frozen, in
+    eval mode (what notebook 03 exported as f16). The student's base dtype is not known yet (auto
+    probe), so the teacher stays fp32: its logits are the reference."""
+    from peft import PeftModel
+
+    base, _ = load_base(cfg.model)
+    teacher = PeftModel.from_pretrained(base, cfg.init_adapter).merge_and_unload()
+    teacher.requires_grad_(False)
+    return teacher.to(device).eval()
 
 
 def probe_example(example: dict[str, Any], tokens: int) -> dict[str, Any]:
@@ -241,6 +258,7 @@ class Trainer:
         self.steps_per_epoch = math.ceil(len(train_records) / (cfg.micro_batch_size * cfg.grad_accum * world))
         self.total_steps = cfg.max_steps or cfg.epochs * self.steps_per_epoch
         model = build_lora_model(model, cfg)
+        self.teacher = teacher_model(cfg, self.acc.device) if cfg.distill else None
         self.out = Path(cfg.out_dir)
         self._dtype_probed = False
         self.dtype_choice = self._resolve_dtype(model) if cfg.base_dtype == "auto" else None
@@ -302,7 +320,8 @@ class Trainer:
         self.dataset.epoch = epoch
         micro = _step_micro_batches(order, step_in_epoch, self.cfg, self.acc.process_index, self.acc.num_processes)
         examples = [self.dataset[i] for idx in micro for i in idx]
-        fns, n_tok = step_losses(examples, self.cfg, self._pad_id, self.acc.device)
+        soft = soft_targets(self.teacher, examples, self.acc.device) if self.teacher is not None else None
+        fns, n_tok = step_losses(examples, self.cfg, self._pad_id, self.acc.device, soft)
         total = 0.0
         for j, fn in enumerate(fns):
             ctx = self.acc.no_sync(self.model) if j < len(fns) - 1 else contextlib.nullcontext()

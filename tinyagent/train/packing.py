@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import torch
-import torch.nn.functional as F
+
+from tinyagent.train.distill import plan_token_loss
 
 IGNORE = -100  # label value that cross-entropy skips (same as tinyagent.train.data.IGNORE)
 SHARED = -1  # segment id of the shared prefix: every example attends to it
@@ -121,7 +122,8 @@ class StepBatch:
     """
 
     def __init__(self, examples: Sequence[dict[str, Any]], *, prompt_grad: bool, pack_tokens: int,
-                 share_prefix: bool = True, head_plan_only: bool = True, device: torch.device | str = "cpu"):
+                 share_prefix: bool = True, head_plan_only: bool = True, device: torch.device | str = "cpu",
+                 soft: Sequence[torch.Tensor] | None = None, distill: float = 0.0):
         if not examples:
             raise ValueError("a step needs at least one example")
         self.ids = [list(e["input_ids"]) for e in examples]
@@ -135,6 +137,7 @@ class StepBatch:
         self.packs = greedy_packs(sizes, max(pack_tokens, 1))
         self.share_prefix, self.head_plan_only = share_prefix, head_plan_only
         self._cache: Any = None  # KV cache of the step's shared prefix (prompt_grad=False)
+        self.soft, self.distill = soft, distill  # a teacher's log-probs per example (tinyagent.train.distill)
 
     def loss(self, model: CausalLM, j: int) -> tuple[torch.Tensor, int]:
         """Summed plan-token cross-entropy of pack j, and its number of plan tokens."""
@@ -174,7 +177,7 @@ class StepBatch:
             logits = out.logits[0]
         else:
             logits = self._call(model, segs, segs, None, use_cache=False, logits_to_keep=0).logits[0, keep.to(self.device)]
-        return self._ce(logits, torch.tensor(segs.target)[keep])
+        return self._ce(logits, torch.tensor(segs.target)[keep], pack)
 
     def _prefix_cache(self, model: CausalLM) -> Any:
         """KV cache of the step's shared prefix (no gradients), computed on first use."""
@@ -206,10 +209,8 @@ class StepBatch:
             extra = cache.get_seq_length() - p if cache is not None else 0
             if extra > 0:
                 cache.crop(-extra)  # back to the shared prefix for the next pack
-        return self._ce(out.logits[0], torch.tensor(plan.target))
+        return self._ce(out.logits[0], torch.tensor(plan.target), pack)
 
-    @staticmethod
-    def _ce(logits: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, int]:
-        target = target.to(logits.device)
-        loss = F.cross_entropy(logits.float(), target, ignore_index=IGNORE, reduction="sum")
-        return loss, int((target != IGNORE).sum())
+    def _ce(self, logits: torch.Tensor, target: torch.Tensor, pack: list[int]) -> tuple[torch.Tensor, int]:
+        soft = [self.soft[i] for i in pack] if self.soft is not None else None  # rows: the pack's examples in order
+        return plan_token_loss(logits, target, soft, self.distill)
