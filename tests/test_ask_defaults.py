@@ -88,3 +88,21 @@ def test_ask_process_uses_the_served_planner_and_exits_without_a_traceback(tmp_p
     assert "planner: llamacpp:planner-qat-q4_0.gguf" in proc.stderr
     assert "Answer:" in proc.stdout
     assert "Exception ignored" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_runs_over_another_catalog_are_served_only_for_those_tools(tmp_path):
+    """A newer run trained on the home tools is not what `ask` serves for the assistant, and is what it
+    serves with --tools naming that catalog (the string notebook 01 was given)."""
+    assistant = fake_run(tmp_path, "assistant", classifier=True)
+    home = fake_run(tmp_path, "home", classifier=True)
+    home.data_dir.mkdir(parents=True)
+    (home.data_dir / "manifest.json").write_text(json.dumps({"catalog": "tinyagent.examples.home.tools"}))
+    stamp = time.time()
+    os.utime(assistant.report_json, (stamp - 60, stamp - 60))
+    os.utime(home.report_json, (stamp, stamp))  # the home run is the newest
+    args = ask_args("--outputs", str(tmp_path))
+    apply_served_defaults(args)
+    assert args.model == str(assistant.quant_gguf("q4_0")) and args.classifier_dir == str(assistant.classifier_dir)
+    own = ask_args("--outputs", str(tmp_path), "--tools", "tinyagent.examples.home.tools")
+    apply_served_defaults(own)
+    assert own.model == str(home.quant_gguf("q4_0")) and own.classifier_dir == str(home.classifier_dir)

@@ -142,6 +142,14 @@ def test_symlinked_contacts_database_is_refused(tmp_path: Path, outside: Path) -
     assert not (outside / "contacts.sqlite").exists()
 
 
+def test_a_folder_in_place_of_the_contacts_journal_is_a_clear_tool_error(sb: SandboxBackend) -> None:
+    journal = sb.ws.root / "contacts.sqlite-journal"
+    journal.symlink_to(sb.ws.root / "documents", target_is_directory=True)  # inside, but not a file
+    with pytest.raises(ToolError, match="contacts database contacts.sqlite cannot be used"):
+        sb.add_contact("Zed")
+    assert "contacts" in sb.workspace_summary()  # the summary still answers (with the count skipped)
+
+
 def test_symlinked_lock_folder_is_refused(sb: SandboxBackend, outside: Path) -> None:
     before = snapshot(outside)
     (sb.ws.root / ".locks").symlink_to(outside, target_is_directory=True)
@@ -185,7 +193,8 @@ def test_random_links_never_let_a_tool_touch_outside(tmp_path_factory, links, ca
     before = snapshot(outside)
     for spot, target in links:
         where, to = base / "ws" / spot, base / target
-        if where.parent.is_dir() and not where.parent.is_symlink():  # spots under a linked folder: skip
+        # spots under a linked folder (at any level) would make the test itself write outside: skip
+        if where.parent.is_dir() and where.parent.resolve().is_relative_to((base / "ws").resolve()):
             replace_with_link(where, to)
     for i in calls:
         tool, args = CALLS[i]

@@ -250,7 +250,8 @@ def served_planner(run: RunLayout) -> Path | None:
     return next((p for p in candidates if p.is_file()), None)
 
 
-def find_served(outputs_root: str | Path = "outputs", prefer: RunLayout | None = None) -> ServedConfig | None:
+def find_served(outputs_root: str | Path = "outputs", prefer: RunLayout | None = None,
+                catalog: str | None = None) -> ServedConfig | None:
     """The served planner GGUF and classifier of the newest run under `outputs_root` that exported one
     (`prefer`'s own, when that run has one). None when no run has: callers then use the offline
     SmolLM2 and say so.
@@ -262,11 +263,12 @@ def find_served(outputs_root: str | Path = "outputs", prefer: RunLayout | None =
     if prefer is not None and own is not None:
         run, gguf = prefer, own
     else:
-        served = [(run, gguf) for run in RunLayout.runs(outputs_root) if (gguf := served_planner(run))]
+        served = [(run, gguf) for run in RunLayout.runs(outputs_root)
+                  if (catalog is None or run.catalog == catalog) and (gguf := served_planner(run))]
         if not served:
             return None
         run, gguf = max(served, key=lambda pair: pair[1].stat().st_mtime)
-    located = run.locate("classifier")
+    located = run.locate("classifier", catalog=run.catalog)  # a classifier over the planner's own tools
     return ServedConfig(run.run_dir, gguf, located.classifier_dir if located else None, served_grammar(run, gguf))
 
 
@@ -293,10 +295,11 @@ def served_from_report(run: RunLayout) -> ServedConfig | None:
                         served.get("grammar") is True)
 
 
-def newest_served(outputs_root: str | Path, prefer: RunLayout | None = None) -> ServedConfig | None:
+def newest_served(outputs_root: str | Path, prefer: RunLayout | None = None, catalog: str = "") -> ServedConfig | None:
     """What `ask` and the demo serve: `prefer`'s own planner if it has one, else the `served` entry of
     the newest report.json under `outputs_root` (the main job's record), else `find_served` (runs
-    made by hand, without a report). None: no run has a planner.
+    made by hand, without a report). Only runs over `catalog` count ('' = the assistant's tools; a
+    user's module path as notebook 01 was given it). None: no such run has a planner.
 
     >>> import tempfile
     >>> newest_served(tempfile.mkdtemp()) is None
@@ -304,7 +307,8 @@ def newest_served(outputs_root: str | Path, prefer: RunLayout | None = None) -> 
     """
     if prefer is not None and served_planner(prefer) is not None:
         return find_served(outputs_root, prefer=prefer)
-    reported = [(run, s) for run in RunLayout.runs(outputs_root) if (s := served_from_report(run))]
+    reported = [(run, s) for run in RunLayout.runs(outputs_root)
+                if run.catalog == catalog and (s := served_from_report(run))]
     if reported:
         return max(reported, key=lambda pair: pair[0].report_json.stat().st_mtime)[1]
-    return find_served(outputs_root)
+    return find_served(outputs_root, catalog=catalog)

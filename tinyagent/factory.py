@@ -149,7 +149,8 @@ def apply_served_defaults(args: argparse.Namespace) -> list[str]:
 
     root = runs_root(getattr(args, "outputs", None))
     wants_model = args.model is None and args.backend == "llamacpp"
-    served = newest_served(root) if wants_model or args.selector is None else None
+    catalog = getattr(args, "tools", None) or ""  # only runs trained on the tools that will run the plan
+    served = newest_served(root, catalog=catalog) if wants_model or args.selector is None else None
     lines = []
     if wants_model and served is not None:
         args.model = str(served.planner_gguf)
@@ -164,10 +165,10 @@ def apply_served_defaults(args: argparse.Namespace) -> list[str]:
     if getattr(args, "grammar", False) is None:
         args.grammar = False  # not the served planner: free decoding unless asked
     if args.selector == "classifier" and not args.classifier_dir:
-        located = RunLayout.newest(root, need="classifier")  # the same runs as the planner (else: _classifier's error)
+        located = RunLayout.newest(root, need="classifier", catalog=catalog)  # as the planner (else: _classifier's error)
         args.classifier_dir = str(located.classifier_dir) if located else None
     if args.selector is None:
-        located = RunLayout.newest(root, need="classifier")
+        located = RunLayout.newest(root, need="classifier", catalog=catalog)
         found = (served.classifier_dir if served and served.classifier_dir else
                  located.classifier_dir if located else None)
         if args.classifier_dir or found:

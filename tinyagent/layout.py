@@ -44,6 +44,7 @@ Example:
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -262,15 +263,28 @@ class RunLayout:
         root = Path(outputs_root)
         return [cls(p) for p in sorted(root.iterdir()) if p.is_dir()] if root.is_dir() else []
 
+    @property
+    def catalog(self) -> str:
+        """The tools this run's data is over: notebook 01's `catalog` as given ('' = the 16 assistant
+        tools), from the data manifest; '' when there is no data yet."""
+        try:
+            manifest = json.loads((self.data_dir / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return ""
+        return str(manifest.get("catalog") or "") if isinstance(manifest, dict) else ""
+
     @classmethod
-    def newest(cls, outputs_root: str | Path, need: str) -> RunLayout | None:
-        """The run under `outputs_root` whose `need` artifact was written last; None if no run has it."""
-        found = [run for run in cls.runs(outputs_root) if run.has(need)]
+    def newest(cls, outputs_root: str | Path, need: str, catalog: str | None = None) -> RunLayout | None:
+        """The run under `outputs_root` whose `need` artifact was written last; None if no run has it.
+        With `catalog`, only runs over that catalog count ('' = the assistant's tools): a classifier or
+        planner trained on other tools must not be served for these."""
+        found = [run for run in cls.runs(outputs_root) if run.has(need) and (catalog is None or run.catalog == catalog)]
         return max(found, key=lambda run: run.marker(need).stat().st_mtime) if found else None
 
-    def locate(self, need: str) -> RunLayout | None:
-        """This run if it has `need`, else the newest run beside it (same outputs folder) that has it."""
-        return self if self.has(need) else RunLayout.newest(self.run_dir.parent, need)
+    def locate(self, need: str, catalog: str | None = None) -> RunLayout | None:
+        """This run if it has `need`, else the newest run beside it (same outputs folder, over `catalog`
+        when given) that has it."""
+        return self if self.has(need) else RunLayout.newest(self.run_dir.parent, need, catalog)
 
 
 # artifact name -> the file that proves a run has it (written last by the step that makes it)

@@ -56,10 +56,14 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, seconds: float) -> N
 
 
 def _quiet_settings(settings: Path) -> None:
-    """No news/update toast over the notebook (it would cover the app in screenshots)."""
-    path = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    """No news/update toast over the notebook (it would cover the app in screenshots), and no autosave:
+    the tests run the repository's own notebooks, which must stay stripped of outputs (a run past
+    JupyterLab's 2-minute autosave wrote them back with outputs)."""
+    for plugin, values in (("apputils-extension/notification", {"fetchNews": "false", "checkForUpdates": False}),
+                           ("docmanager-extension/plugin", {"autosave": False})):
+        path = settings / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
 
 
 @pytest.fixture(scope="session")

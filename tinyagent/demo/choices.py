@@ -69,13 +69,15 @@ class DemoSetup:
                 "joiner": "fallback" if self.planner is not None else "llm", "grammar": self.grammar}
 
 
-def demo_setup(run: RunLayout, planner: str = "auto", model: str = "", scripted_plan: str = "") -> DemoSetup:
+def demo_setup(run: RunLayout, planner: str = "auto", model: str = "", scripted_plan: str = "",
+               catalog: str = "") -> DemoSetup:
     """The demo's planner and classifier for notebook 06's parameters.
 
     "auto": the served (fine-tuned) planner and classifier of `run`, else of the newest run beside it
     (`tinyagent.artifacts.newest_served`), else the offline SmolLM2-135M, which is not fine-tuned;
     "llamacpp": the GGUF `model` ('' = offline SmolLM2); "scripted": a replay of `scripted_plan`
-    whatever is typed (tests and offline screenshots only: it is said on screen).
+    whatever is typed (tests and offline screenshots only: it is said on screen). Runs trained on another
+    tool catalog than `catalog` ('' = the assistant's; notebook 06's `catalog`) are never served.
 
     >>> import tempfile
     >>> s = demo_setup(RunLayout(Path(tempfile.mkdtemp()) / "r"))
@@ -87,9 +89,9 @@ def demo_setup(run: RunLayout, planner: str = "auto", model: str = "", scripted_
 
     if planner not in ("auto", "llamacpp", "scripted"):
         raise ValueError(f"planner must be 'auto', 'llamacpp' or 'scripted', got {planner!r}")
-    located = run.locate("classifier")  # this run's classifier, else the newest beside it
+    located = run.locate("classifier", catalog=catalog)  # this run's classifier, else the newest beside it over `catalog`
     classifier, notes = (located.classifier_dir if located else None), []
-    served = newest_served(run.run_dir.parent, prefer=run) if planner == "auto" else None
+    served = newest_served(run.run_dir.parent, prefer=run, catalog=catalog) if planner == "auto" else None
     if served is not None:
         classifier = served.classifier_dir or classifier
         where = "this run" if served.run_dir == run.run_dir else f"run {served.run_dir.name}"

@@ -41,7 +41,7 @@ def table2_entries(layout: RunLayout) -> list[dict[str, Any]]:
 def write_report_json(layout: RunLayout, runs: Sequence[StepRun], *, command: str, commit: str, profile: str,
                       wall_s: float, manifest: dict[str, Any], machine: dict[str, Any]) -> Path:
     """Write `report.json` into the run folder (atomic); returns its path."""
-    served = find_served(layout.run_dir.parent, prefer=layout)
+    served = find_served(layout.run_dir.parent, prefer=layout, catalog=layout.catalog)
     data = {"command": command, "commit": commit, "profile": profile, "wall_s": round(wall_s, 1),
             "steps": {r.notebook: {"status": r.status,
                                    "wall_s": round(manifest.get(r.notebook, {}).get("wall_s", r.wall_s), 1)}

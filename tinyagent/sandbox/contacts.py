@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from faker import Faker
 from rapidfuzz import fuzz, process, utils
@@ -91,7 +92,7 @@ class ContactBook:
     def __init__(self, path: Path, *, seed: int = 0, root: Path | None = None) -> None:
         self.path = Path(path)
         self.root = Path(root) if root is not None else self.path.parent  # files must stay below it
-        with closing(self._connect()) as conn, conn:
+        with self._db() as conn, conn:
             conn.executescript(_SCHEMA)
             if conn.execute("SELECT 1 FROM meta WHERE key = 'seeded'").fetchone() is None:
                 fixed = [Contact(*p) for p in FIXED_PEOPLE]
@@ -107,18 +108,28 @@ class ContactBook:
             confine(self.root, self.path.with_name(self.path.name + side))
         return sqlite3.connect(confine(self.root, self.path), timeout=10)
 
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        """A connection, closed afterwards; a database SQLite cannot use (its journal replaced by a folder,
+        a corrupt file) is a ToolError naming the file, like every other refusal of a tool."""
+        try:
+            with closing(self._connect()) as conn:
+                yield conn
+        except sqlite3.Error as exc:
+            raise ToolError(f"contacts database {self.path.name} cannot be used: {exc}") from None
+
     def add_contact(self, first_name: str, last_name: str = "", email: str = "", phone: str = "") -> Contact:
         """Insert a person (kept across restarts) and return it."""
         if not isinstance(first_name, str) or not first_name.strip():
             raise ToolError(f"a contact needs a first name, got {first_name!r}")
         contact = Contact(first_name.strip(), last_name.strip(), email.strip(), phone.strip())
-        with commit(f"contact {contact.full_name!r}"), closing(self._connect()) as conn, conn:
+        with commit(f"contact {contact.full_name!r}"), self._db() as conn, conn:
             conn.execute("INSERT INTO contacts (first_name, last_name, email, phone) VALUES (?, ?, ?, ?)",
                          (contact.first_name, contact.last_name, contact.email, contact.phone))
         return contact
 
     def all(self) -> list[Contact]:
-        with closing(self._connect()) as conn:
+        with self._db() as conn:
             rows = conn.execute("SELECT first_name, last_name, email, phone FROM contacts ORDER BY id").fetchall()
         return [Contact(*r) for r in rows]
 
