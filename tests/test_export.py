@@ -91,7 +91,14 @@ def test_greedy_outputs_agree(exported):
             ours.append(t)
             if len(ours) == len(out) or t == tok.eos_token_id:
                 break
-        assert ours == out[: len(ours)] and len(ours) == len(out), (query, tok.decode(ours), tok.decode(out))
+        k = next((i for i, (a, b) in enumerate(zip(ours, out)) if a != b), None)
+        if k is not None:  # greedy paths may part only where the two picks are tied within f16 rounding
+            with torch.no_grad():
+                logits = merged(torch.tensor([ids + out[:k]])).logits[0, -1]
+            margin = float(logits[out[k]] - logits[ours[k]])
+            assert 0 <= margin < LOGIT_ATOL, (query, k, margin, tok.decode(ours), tok.decode(out))
+            continue
+        assert len(ours) == len(out), (query, tok.decode(ours), tok.decode(out))
 
 
 def test_q4_0_from_llama_cpp_equals_fake_quant(exported):
