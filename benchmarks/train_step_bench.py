@@ -108,9 +108,9 @@ def auto_probe(base: Any, example: dict, pad: int) -> dict[str, Any]:
     model = build_lora_model(copy.deepcopy(base), cfg)
     model.train()
     ex = probe_example(example, cfg.dtype_probe_tokens)
-    fns, n_tok = step_losses([ex], cfg, pad)
 
-    def step() -> None:
+    def step() -> None:  # fresh model calls every time: a step's shared-prefix cache serves one backward
+        fns, n_tok = step_losses([ex], cfg, pad)
         for f in fns:
             loss, _ = f(model)
             (loss / n_tok).backward()
