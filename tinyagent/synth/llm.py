@@ -159,7 +159,8 @@ class LLMSynthesizer:
         return compose_records(self.tools, seed_list, n, seed=self.cfg.seed, reference_time=self.cfg.reference_time)[0]
 
     def _runner(self) -> Any:
-        """Executes accepted plans on the user's functions (None for the assistant or JSON schemas)."""
+        """Executes accepted plans on the user's functions (None for the assistant's tools: the sandbox
+        check of the offline generator's records is notebook 01's `execute_sample`)."""
         if self.tools is None:
             return None
         from tinyagent.synth.seed_data import PlanRunner
@@ -270,11 +271,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     out, n, target = args.pop("out"), args.pop("requests"), args.pop("target")
     catalog, seeds = args.pop("catalog"), args.pop("seeds")
-    if catalog:
-        from tinyagent.tools.loader import load_tools
-        tools = load_tools(catalog)
-    else:
-        tools = None
+    from tinyagent.tools.loader import load_tools
+
+    tools = load_tools(catalog) if catalog else None
     totals = run_llm_synthesis(LLMConfig.from_env(**args), out, n, target, tools=tools, seeds=seeds or None)
     print(totals)
 

@@ -72,10 +72,9 @@ def _llm_records(size: int, seed: int, run_dir: Path, reference_time: str, endpo
 
     cfg = LLMConfig.from_env(base_url=endpoint or None, model=model or None, seed=seed,
                              reference_time=reference_time)
-    tools = None
-    if catalog:
-        from tinyagent.tools.loader import load_tools
-        tools = load_tools(catalog)
+    from tinyagent.tools.loader import load_tools
+
+    tools = load_tools(catalog) if catalog else None
     totals = run_llm_synthesis(cfg, run_dir, llm_requests or size * 4, target_accepted=size, tools=tools,
                                seeds=seeds or None)
     log.info("LLM run totals: %s", totals)

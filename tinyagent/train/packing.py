@@ -32,9 +32,8 @@ from typing import Any, Protocol
 
 import torch
 
-from tinyagent.train.distill import plan_token_loss
+from tinyagent.train.distill import IGNORE, plan_token_loss  # IGNORE: labels that are not plan tokens
 
-IGNORE = -100  # label value that cross-entropy skips (same as tinyagent.train.data.IGNORE)
 SHARED = -1  # segment id of the shared prefix: every example attends to it
 
 
