@@ -130,3 +130,53 @@ def test_trainer_model_with_qat_trains_on_a_tiny_llama(mode):
         opt.zero_grad()
         losses.append(float(loss.detach()) / n)
     assert n == 12 and losses[-1] < losses[0], losses
+
+
+def _uncached_merged_output(layer, x: torch.Tensor) -> torch.Tensor:
+    """The merged QAT forward computed from scratch: x @ fq(W + delta)^T with a straight-through gradient."""
+    w = layer.base_layer.weight.to(torch.float32) + layer.get_delta_weight("default").to(torch.float32)
+    return x @ fake_quant_q4_0(w, round_f16=True).to(x.dtype).T
+
+
+def test_merged_qat_cache_gives_the_uncached_outputs_and_gradients_across_weight_changes():
+    # The quantized weight is cached per weight state: after optimizer steps, a checkpoint load and a
+    # dtype change it must still equal a from-scratch computation, and so must the LoRA gradients.
+    from peft import LoraConfig, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
+
+    torch.manual_seed(0)
+    base = nn.Sequential()
+    base.add_module("proj", nn.Linear(64, 64, bias=False))
+    model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["proj"], init_lora_weights=False))
+    apply_qat(model, "merged")
+    layer = model.base_model.model.proj
+    factors = [layer.lora_A["default"].weight, layer.lora_B["default"].weight]
+    opt = torch.optim.AdamW(factors, lr=5e-2)
+    saved = {k: v.clone() for k, v in get_peft_model_state_dict(model).items()}
+    x = torch.randn(5, 64)
+
+    def check(x: torch.Tensor, grad_tol: float = 1e-5) -> None:
+        xs = [x.clone().requires_grad_(True) for _ in range(2)]
+        out = model(xs[0])
+        out.pow(2).sum().backward()
+        cached_grads = [f.grad.clone() for f in factors]
+        opt.zero_grad()
+        ref = _uncached_merged_output(layer, xs[1])
+        ref.pow(2).sum().backward()
+        assert torch.equal(out, ref)
+        assert torch.equal(xs[0].grad, xs[1].grad)  # the input's gradient goes through fq(W + delta) only
+        for got, want in zip(cached_grads, (f.grad for f in factors)):  # low-rank path vs full g^T x
+            assert float((got - want).norm() / want.norm()) < grad_tol
+        opt.zero_grad()
+
+    before = model(x).detach()
+    for _ in range(3):  # each optimizer step changes the factors in place: the cache must follow
+        check(x)
+        model(x).pow(2).sum().backward()
+        opt.step()
+        opt.zero_grad()
+    assert not torch.equal(model(x).detach(), before)  # the steps did change the quantized weight
+    set_peft_model_state_dict(model, saved)  # a checkpoint load (in-place copy)
+    assert torch.equal(model(x).detach(), before)
+    check(x)
+    layer.base_layer.weight.data = layer.base_layer.weight.data.to(torch.bfloat16)  # the dtype probe's recast
+    check(x.to(torch.bfloat16), grad_tol=2e-2)  # the reference forms g^T x in bf16; ours stays fp32

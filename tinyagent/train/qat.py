@@ -11,7 +11,9 @@ Two modes (`apply_qat`):
 - "base": the frozen base weights of every decoder linear layer are replaced by their Q4_0 values.
   They are frozen, so this is done once; LoRA trains against the weights llama.cpp will hold.
 - "merged": each LoRA layer computes `x @ fq(W + s * B @ A)^T`, the weight that export will merge
-  and quantize; `fq` passes gradients straight through (STE) so A and B still learn.
+  and quantize; `fq` passes gradients straight through (STE) so A and B still learn. The quantized
+  weight is cached per weight state (once per optimizer step, not once per model call), and the
+  factors' gradients come through the low-rank path (no full-size weight gradient).
 `round_f16=True` first rounds to fp16, as our export writes an f16 GGUF that llama.cpp then quantizes.
 
 Example:
@@ -75,13 +77,42 @@ def _decoder_linears(model: nn.Module) -> list[tuple[str, nn.Linear]]:
             and "lora_" not in n and not n.endswith("lm_head")]
 
 
+def _cache_key(layer: nn.Module, name: str, dtype: torch.dtype) -> tuple:
+    """What the fake-quantized merged weight depends on: the tensors (identity and in-place version) and dtypes."""
+    tensors = (layer.get_base_layer().weight, layer.lora_A[name].weight, layer.lora_B[name].weight)
+    return (name, dtype, *((t.data_ptr(), t._version, t.dtype) for t in tensors))
+
+
+@torch.no_grad()
+def _quantized_merged_weight(layer: nn.Module, name: str, dtype: torch.dtype) -> torch.Tensor:
+    """fq(W + delta) in `dtype`, cached until the weights change.
+
+    The quantization is a pass over every weight, and its value changes only when the optimizer or a
+    checkpoint load changes the weights, so it is done once per weight state (once per optimizer
+    step), not once per model call (the prompt prefix and each example of a step).
+    """
+    key = _cache_key(layer, name, dtype)
+    cached = getattr(layer, "_qat_cache", None)
+    if cached is None or cached[0] != key:
+        w = layer.get_base_layer().weight.to(torch.float32) + layer.get_delta_weight(name).to(torch.float32)
+        cached = layer._qat_cache = (key, _q4_0_values(w, layer._qat_round_f16).to(dtype))
+    return cached[1]
+
+
 def _merged_forward(layer: nn.Module, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
-    """peft LoRA Linear forward with the fake-quantized merged weight (single active adapter)."""
-    base = layer.get_base_layer()
+    """peft LoRA Linear forward with the fake-quantized merged weight (single active adapter).
+
+    Value: x @ fq(W + delta)^T. Gradients as the straight-through estimator gives them: to x through
+    fq(W + delta), and to the LoRA factors as if through delta (dL/d delta = g^T x). The factors'
+    share goes through the low-rank LoRA path on a detached x, `lora - lora.detach()` (exactly zero),
+    which gives the same gradients as the full g^T x product without forming it.
+    """
     name = layer.active_adapters[0]
-    delta = layer.get_delta_weight(name).to(torch.float32)
-    w = fake_quant_q4_0(base.weight.to(torch.float32) + delta, round_f16=layer._qat_round_f16)
-    return F.linear(x, w.to(x.dtype), None if base.bias is None else base.bias.to(x.dtype))
+    bias = layer.get_base_layer().bias
+    y = F.linear(x, _quantized_merged_weight(layer, name, x.dtype), None if bias is None else bias.to(x.dtype))
+    a, b = layer.lora_A[name], layer.lora_B[name]
+    lora = b(a(x.detach().to(a.weight.dtype))) * layer.scaling[name]
+    return y + (lora - lora.detach()).to(y.dtype)
 
 
 @torch.no_grad()
